@@ -1,0 +1,202 @@
+//! The widget's one HTTP client: `request<T>()` over the protocol crate's types.
+//!
+//! Every call carries the session token in `x-hub-session-token` (never in a URL or a
+//! cookie). Errors are sorted into `ApiError` so a view can tell an expired session from a
+//! dropped connection from a form the server rejected. A request whose future is dropped
+//! (its view went away, or a newer request replaced it) is aborted.
+
+use std::collections::BTreeMap;
+
+use linkhub_protocol::hub::ErrorBody;
+use serde::de::DeserializeOwned;
+
+use crate::config::HubConfig;
+
+/// Why a call failed, in the terms a screen needs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached (offline, DNS, CORS, aborted).
+    #[error("the server could not be reached")]
+    Network,
+    /// 401/403: the session token is expired, unknown or not allowed here.
+    #[error("the session has expired")]
+    SessionExpired,
+    /// 400/422: the server rejected the input; `fields` has a message per field key.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// 404: the thing asked for does not exist (for this session).
+    #[error("{0}")]
+    NotFound(String),
+    /// 409/502 with a message from the provider behind the connector.
+    #[error("{0}")]
+    Provider(String),
+    /// 5xx or anything else unexpected.
+    #[error("server error {status}: {message}")]
+    Server { status: u16, message: String },
+    /// The answer was not what the protocol says.
+    #[error("the server sent an answer the widget does not understand")]
+    Decode,
+}
+
+impl ApiError {
+    /// Sorts a failed response into a variant from its status and (JSON) body.
+    pub fn from_response(status: u16, body: &str) -> ApiError {
+        let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
+        let message = parsed
+            .as_ref()
+            .map(|b| b.message.clone())
+            .unwrap_or_default();
+        match status {
+            401 | 403 => ApiError::SessionExpired,
+            400 | 422 => ApiError::Invalid {
+                message,
+                fields: parsed.and_then(|b| b.fields).unwrap_or_default(),
+            },
+            404 => ApiError::NotFound(message),
+            409 | 424 | 502 if parsed.as_ref().is_some_and(|b| b.provider_response.is_some()) => {
+                ApiError::Provider(message)
+            }
+            _ => ApiError::Server { status, message },
+        }
+    }
+
+    /// Whether trying the same request again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ApiError::Network | ApiError::Server { .. })
+    }
+}
+
+/// HTTP methods the protocol uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One call to the Hub API: `path` is relative to the config's base URL, `body` is JSON.
+#[cfg(target_arch = "wasm32")]
+pub async fn request<T: DeserializeOwned>(
+    cfg: &HubConfig,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let abort = AbortOnDrop(web_sys::AbortController::new().ok());
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
+    let _ = headers.set(linkhub_protocol::SESSION_HEADER, &cfg.token);
+    let _ = headers.set("accept", "application/json");
+    if body.is_some() {
+        let _ = headers.set("content-type", "application/json");
+    }
+    if let Some(key) = idempotency_key {
+        let _ = headers.set("idempotency-key", key);
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(method.as_str());
+    init.set_headers(&headers);
+    init.set_mode(web_sys::RequestMode::Cors);
+    if let Some(body) = &body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+    }
+    if let Some(ctrl) = &abort.0 {
+        init.set_signal(Some(&ctrl.signal()));
+    }
+    let url = cfg.url(path);
+    let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(|_| ApiError::Network)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Network)?;
+    let text = match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    drop(abort);
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        return Err(ApiError::from_response(status, &text));
+    }
+    let text = if text.is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|_| ApiError::Decode)
+}
+
+/// Outside the browser there is no fetch; native builds exist for tests of pure logic and of
+/// views rendered to HTML, which never call this.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn request<T: DeserializeOwned>(
+    _cfg: &HubConfig,
+    _method: Method,
+    _path: &str,
+    _body: Option<String>,
+    _idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
+    Err(ApiError::Network)
+}
+
+/// Aborts the fetch when the request future is dropped before it finished.
+#[cfg(target_arch = "wasm32")]
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+#[cfg(target_arch = "wasm32")]
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(ctrl) = self.0.take() {
+            ctrl.abort();
+        }
+    }
+}
+
+/// `GET /hub/connectors`.
+pub async fn connectors(
+    cfg: &HubConfig,
+) -> Result<linkhub_protocol::hub::ConnectorList, ApiError> {
+    request(cfg, Method::Get, "/hub/connectors", None, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_errors_by_status() {
+        assert_eq!(ApiError::from_response(401, ""), ApiError::SessionExpired);
+        assert_eq!(ApiError::from_response(403, "{}"), ApiError::SessionExpired);
+        let invalid = ApiError::from_response(
+            400,
+            r#"{"statusCode":400,"message":"Invalid credentials","fields":{"user_token":"bad"}}"#,
+        );
+        match invalid {
+            ApiError::Invalid { message, fields } => {
+                assert_eq!(message, "Invalid credentials");
+                assert_eq!(fields.get("user_token").map(String::as_str), Some("bad"));
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert!(ApiError::from_response(503, "not json").is_retryable());
+        assert!(!ApiError::from_response(400, "").is_retryable());
+    }
+}

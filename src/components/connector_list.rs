@@ -1,0 +1,198 @@
+//! The list of connectors a session allows: search as you type and a category filter.
+
+use leptos::prelude::*;
+use linkhub_protocol::hub::ConnectorSummary;
+
+use crate::i18n::*;
+
+/// Whether `c` matches a search query (case-insensitive, on name, provider and category).
+pub fn matches(c: &ConnectorSummary, query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    q.is_empty()
+        || c.name.to_lowercase().contains(&q)
+        || c.provider.to_lowercase().contains(&q)
+        || c.category.to_lowercase().contains(&q)
+}
+
+/// The distinct categories of a list, sorted.
+pub fn categories(list: &[ConnectorSummary]) -> Vec<String> {
+    let mut cats: Vec<String> = list.iter().map(|c| c.category.clone()).collect();
+    cats.sort();
+    cats.dedup();
+    cats
+}
+
+/// The searchable, filterable connector list. Only `active` connectors are shown.
+#[component]
+pub fn ConnectorList(
+    /// The connectors from `GET /hub/connectors`.
+    connectors: Vec<ConnectorSummary>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
+    let cats = categories(&all);
+    let count = all.len();
+    let all = StoredValue::new(all);
+    let (query, set_query) = signal(String::new());
+    let (category, set_category) = signal(String::new());
+    let visible = Memo::new(move |_| {
+        let q = query.get();
+        let cat = category.get();
+        all.with_value(|all| {
+            all.iter()
+                .filter(|c| cat.is_empty() || c.category == cat)
+                .filter(|c| matches(c, &q))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+
+    if count == 0 {
+        return view! { <p class="lh-list__empty" role="status">{t!(i18n, no_connectors)}</p> }
+            .into_any();
+    }
+    let filter = (cats.len() > 1).then(|| {
+        view! {
+            <label class="lh-field lh-list__category">
+                <span class="lh-field__label">{t!(i18n, category_label)}</span>
+                <select
+                    class="lh-input"
+                    on:change=move |ev| set_category.set(event_target_value(&ev))
+                >
+                    <option value="">{t!(i18n, category_all)}</option>
+                    {cats
+                        .into_iter()
+                        .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    });
+    view! {
+        <section class="lh-list" aria-labelledby="lh-list-heading">
+            <h2 id="lh-list-heading" class="lh-list__heading">{t!(i18n, connectors_heading)}</h2>
+            <p class="lh-list__count">{t!(i18n, connectors_count, count = count)}</p>
+            <div class="lh-list__tools">
+                <label class="lh-field lh-list__search">
+                    <span class="lh-field__label">{t!(i18n, search_label)}</span>
+                    <input
+                        class="lh-input"
+                        type="search"
+                        autocomplete="off"
+                        spellcheck="false"
+                        placeholder=move || t_string!(i18n, search_placeholder).to_string()
+                        prop:value=query
+                        on:input=move |ev| set_query.set(event_target_value(&ev))
+                    />
+                </label>
+                {filter}
+            </div>
+            <Show
+                when=move || !visible.with(Vec::is_empty)
+                fallback=move || {
+                    view! {
+                        <p class="lh-list__empty" role="status">
+                            {t!(i18n, no_match, query = move || query.get())}
+                        </p>
+                    }
+                }
+            >
+                <ul class="lh-list__items">
+                    <For
+                        each=move || visible.get()
+                        key=|c| c.integration_id.clone()
+                        children=move |c| view! { <ConnectorItem connector=c /> }
+                    />
+                </ul>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+/// One connector: its logo (or a lettered mark when there is none), name and category.
+#[component]
+fn ConnectorItem(connector: ConnectorSummary) -> impl IntoView {
+    let initial = connector
+        .name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
+    let (logo_failed, set_logo_failed) = signal(connector.logo_url.is_none());
+    let logo = connector.logo_url.clone().unwrap_or_default();
+    view! {
+        <li class="lh-list__item">
+            <button type="button" class="lh-connector" data-provider=connector.provider.clone()>
+                <span class="lh-connector__logo" aria-hidden="true">
+                    <Show
+                        when=move || !logo_failed.get()
+                        fallback=move || view! { <span class="lh-connector__mark">{initial.clone()}</span> }
+                    >
+                        <img src=logo.clone() alt="" width="32" height="32" on:error=move |_| set_logo_failed.set(true) />
+                    </Show>
+                </span>
+                <span class="lh-connector__name">{connector.name.clone()}</span>
+                <span class="lh-connector__category">{connector.category.clone()}</span>
+            </button>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector(name: &str, category: &str) -> ConnectorSummary {
+        ConnectorSummary {
+            active: true,
+            name: name.into(),
+            provider: name.to_lowercase(),
+            category: category.into(),
+            version: None,
+            authentication_config_key: None,
+            environment: None,
+            integration_id: name.to_lowercase(),
+            logo_url: None,
+        }
+    }
+
+    #[test]
+    fn search_matches_name_provider_and_category_ignoring_case() {
+        let c = connector("Dagster", "data");
+        assert!(matches(&c, "dag"));
+        assert!(matches(&c, "  DAG "));
+        assert!(matches(&c, "data"));
+        assert!(matches(&c, ""));
+        assert!(!matches(&c, "oneflow"));
+    }
+
+    #[test]
+    fn categories_are_distinct_and_sorted() {
+        let list = [
+            connector("B", "hris"),
+            connector("A", "crm"),
+            connector("C", "hris"),
+        ];
+        assert_eq!(categories(&list), vec!["crm", "hris"]);
+    }
+
+    #[test]
+    fn renders_the_names_of_active_connectors_only() {
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            let mut hidden = connector("Hidden", "crm");
+            hidden.active = false;
+            let list = vec![connector("Dagster", "data"), connector("Oneflow", "documents"), hidden];
+            view! {
+                <I18nContextProvider>
+                    <ConnectorList connectors=list />
+                </I18nContextProvider>
+            }
+            .to_html()
+        });
+        assert!(html.contains("Dagster"), "{html}");
+        assert!(html.contains("Oneflow"), "{html}");
+        assert!(!html.contains("Hidden"), "{html}");
+    }
+}

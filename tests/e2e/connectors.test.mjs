@@ -1,0 +1,61 @@
+// The walking skeleton end to end: an auth link opened in Chromium lists the catalog's
+// connectors, served by the real server; a bad token gets the expired-session screen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, createSession, launchBrowser, newPage } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the auth link lists the connectors of the catalog', async () => {
+  const session = await createSession(server);
+  assert.match(session.auth_link_url, /#token=/, 'token travels in the fragment');
+  assert.ok(!session.auth_link_url.includes('?token='), 'never in a query string');
+  const { page, context, errors } = await newPage(browser);
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(session.auth_link_url);
+  const list = page.getByRole('list');
+  await list.getByRole('button', { name: /Dagster/ }).waitFor();
+  await list.getByRole('button', { name: /Oneflow/ }).waitFor();
+  const names = await page.locator('.lh-connector__name').allTextContents();
+  assert.ok(names.length >= 2, `expected the catalog's connectors, got ${names}`);
+  assert.ok(!page.url().includes(session.token), 'token stripped from the address bar');
+  assert.ok(requests.every((u) => !u.includes(session.token)), 'token in no request URL');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('search narrows the list as you type', async () => {
+  const session = await createSession(server);
+  const { page, context } = await newPage(browser);
+  await page.goto(session.auth_link_url);
+  await page.getByRole('searchbox').fill('dag');
+  await page.waitForFunction(() => document.querySelectorAll('.lh-connector__name').length === 1);
+  assert.deepEqual(await page.locator('.lh-connector__name').allTextContents(), ['Dagster']);
+  await context.close();
+});
+
+test('an unknown token shows the expired-session screen', async () => {
+  const { page, context } = await newPage(browser);
+  await page.goto(`${server.url}/link#token=not-a-real-token`);
+  await page.getByRole('heading', { name: 'This session has expired' }).waitFor();
+  await context.close();
+});
+
+test('a page opened without a token says the link is incomplete', async () => {
+  const { page, context } = await newPage(browser);
+  await page.goto(`${server.url}/link`);
+  await page.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
+  await context.close();
+});

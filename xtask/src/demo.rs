@@ -1,0 +1,141 @@
+//! `cargo xtask demo`: set up, build, and run the reference server with the demo catalog.
+
+use std::path::Path;
+
+use crate::build;
+use crate::util::{Result, cmd, fail, info, output, root, step};
+
+const TAG: &str = "demo";
+
+pub fn demo(args: &[String]) -> Result {
+    let port = parse_port(args)?;
+    crate::setup::setup()?;
+    let dist = build::widget()?;
+    let server = build::server()?;
+    let data_dir = root().join(".linkhub");
+    std::fs::create_dir_all(&data_dir)?;
+    let public_url = format!("http://127.0.0.1:{port}");
+
+    step(TAG, "creating a connect session for the demo user");
+    let session = output(
+        server_cmd(&server, &data_dir, &public_url)
+            .args(["session", "create", "--owner-id", "demo-user"])
+            .args(["--owner-name", "Demo Company"])
+            .args(["--username", "demo@example.com"])
+            .args(["--expires-in", "86400", "--json"]),
+    )?;
+    let link = json_string_field(&session, "auth_link_url")
+        .ok_or_else(|| crate::util::Failure("the session answer had no auth_link_url".into()))?;
+
+    println!();
+    println!("  linkhub demo — data in {}", data_dir.display());
+    println!();
+    println!("  Auth link (valid 24 hours; open it in a browser):");
+    println!("    {link}");
+    println!();
+    println!("  Embedding demo (the host page of examples/, hub in a modal or inline):");
+    println!("    {public_url}/examples/host.html");
+    println!();
+    println!("  API docs: {public_url}/openapi.json");
+    println!("  Stop with Ctrl-C; a second run reuses the data.");
+    println!();
+
+    let mut serve = server_cmd(&server, &data_dir, &public_url);
+    serve
+        .args(["serve", "--port", &port.to_string()])
+        .arg("--web-dir")
+        .arg(&dist)
+        .arg("--examples-dir")
+        .arg(root().join("examples"));
+    info(TAG, "starting the server (Ctrl-C stops it)");
+    exec(serve)
+}
+
+/// The server command with the demo's data directory and catalog.
+fn server_cmd(bin: &Path, data_dir: &Path, public_url: &str) -> std::process::Command {
+    let mut c = cmd(bin);
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .arg("--catalog")
+        .arg(root().join("catalog"))
+        .args(["--public-url", public_url]);
+    c
+}
+
+#[cfg(unix)]
+fn exec(mut c: std::process::Command) -> Result {
+    use std::os::unix::process::CommandExt;
+    // Replacing this process hands Ctrl-C straight to the server, which shuts down cleanly.
+    let err = c.exec();
+    fail(format!("could not start the server: {err}"))
+}
+
+#[cfg(not(unix))]
+fn exec(mut c: std::process::Command) -> Result {
+    crate::util::run(&mut c)
+}
+
+fn parse_port(args: &[String]) -> Result<u16> {
+    let mut port = 8080;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => {
+                let v = it.next().map(String::as_str).unwrap_or("");
+                port = v
+                    .parse()
+                    .map_err(|_| crate::util::Failure(format!("--port wants a number, not `{v}`")))?;
+            }
+            other => return fail(format!("unknown demo option `{other}` (try --port N)")),
+        }
+    }
+    Ok(port)
+}
+
+/// Reads one top-level string field from a flat JSON object (xtask has no JSON crate on
+/// purpose; the server prints this object itself).
+pub fn json_string_field(json: &str, field: &str) -> Option<String> {
+    let key = format!("\"{field}\"");
+    let at = json.find(&key)? + key.len();
+    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                '/' => out.push('/'),
+                '\\' => out.push('\\'),
+                '"' => out.push('"'),
+                _ => return None,
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_string_fields_from_session_json() {
+        let json = r#"{"id":"s1","auth_link_url": "http://127.0.0.1:8080/link#token=a\/b","n":1}"#;
+        assert_eq!(
+            json_string_field(json, "auth_link_url").as_deref(),
+            Some("http://127.0.0.1:8080/link#token=a/b")
+        );
+        assert_eq!(json_string_field(json, "missing"), None);
+    }
+
+    #[test]
+    fn port_must_be_a_number() {
+        assert!(parse_port(&["--port".into(), "x".into()]).is_err());
+        assert_eq!(parse_port(&["--port".into(), "9000".into()]).ok(), Some(9000));
+        assert_eq!(parse_port(&[]).ok(), Some(8080));
+    }
+}

@@ -1,0 +1,149 @@
+//! `cargo xtask setup`: installs every tool the project needs, skipping what is already right.
+//!
+//! Versions are pinned where a mismatch breaks the build (see `shared/toolchain.md`): Trunk
+//! 0.21 (0.22 needs a newer rustc), the wasm-bindgen CLI equal to the `=0.2.130` crate, and
+//! binaryen 132 from npm for wasm-opt (Debian's older one produces wasm the browser rejects).
+
+use std::fs;
+use std::path::Path;
+
+use crate::util::{Result, cmd, fail, info, is_root, root, run, step, version_of};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const TAG: &str = "setup";
+
+/// Debian packages the tests need: the browser, its driver, and PostgreSQL.
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("postgresql", "/usr/lib/postgresql"),
+];
+
+pub fn setup() -> Result {
+    let steps: [(&str, fn() -> Result); 6] = [
+        ("wasm32 target", wasm_target),
+        ("Trunk", trunk),
+        ("wasm-bindgen CLI", wasm_bindgen),
+        ("npm packages of tests/", npm_packages),
+        ("Debian packages", apt_packages),
+        ("crate sources", cargo_fetch),
+    ];
+    let n = steps.len();
+    for (i, (name, f)) in steps.iter().enumerate() {
+        step(TAG, &format!("{}/{n} {name}", i + 1));
+        f()?;
+    }
+    info(TAG, "everything is installed");
+    Ok(())
+}
+
+fn wasm_target() -> Result {
+    let installed = crate::util::output(cmd("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        info(TAG, "wasm32-unknown-unknown already installed");
+        return Ok(());
+    }
+    run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn trunk() -> Result {
+    let want = format!("trunk {TRUNK_VERSION}");
+    if version_of("trunk", "--version").as_deref() == Some(want.as_str()) {
+        info(TAG, &format!("{want} already installed"));
+        return Ok(());
+    }
+    info(
+        TAG,
+        &format!("installing {want} with cargo (about 8 minutes on 2 cores; cargo shows progress)"),
+    );
+    run(cmd("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
+}
+
+fn wasm_bindgen() -> Result {
+    let want = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
+    if version_of("wasm-bindgen", "--version").as_deref() == Some(want.as_str()) {
+        info(TAG, &format!("{want} already installed"));
+        return Ok(());
+    }
+    info(
+        TAG,
+        &format!("installing {want} CLI with cargo (about 3 minutes; cargo shows progress)"),
+    );
+    // Not `--locked`: the CLI's own lock file names a crate version the registry lacks.
+    run(cmd("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        WASM_BINDGEN_VERSION,
+    ]))
+}
+
+/// `npm ci` when `node_modules` is missing or was installed from another lock file.
+fn npm_packages() -> Result {
+    let tests = root().join("tests");
+    let lock = fs::read(tests.join("package-lock.json"))?;
+    let stamp_path = tests.join("node_modules/.linkhub-lock");
+    let stamp = fingerprint(&lock);
+    if fs::read_to_string(&stamp_path).ok().as_deref() == Some(stamp.as_str()) {
+        info(TAG, "tests/node_modules matches package-lock.json");
+        return Ok(());
+    }
+    if version_of("npm", "--version").is_none() {
+        return fail(missing_apt("npm"));
+    }
+    info(TAG, "npm ci (playwright-core, binaryen, axe-core, oauth2-mock-server)");
+    run(cmd("npm")
+        .current_dir(&tests)
+        .args(["ci", "--no-audit", "--no-fund"]))?;
+    fs::write(stamp_path, stamp)?;
+    Ok(())
+}
+
+fn apt_packages() -> Result {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(_, path)| !Path::new(path).exists())
+        .map(|(pkg, _)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        info(TAG, "chromium, chromium-driver and postgresql already installed");
+        return Ok(());
+    }
+    if !is_root() {
+        return fail(format!(
+            "these Debian packages are missing and installing them needs root; run:\n    sudo \
+             apt-get update && sudo apt-get install -y {}\nthen run this command again",
+            missing.join(" ")
+        ));
+    }
+    info(
+        TAG,
+        &format!("apt-get install {} (about 30 seconds)", missing.join(" ")),
+    );
+    run(cmd("apt-get").arg("update"))?;
+    run(cmd("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Trunk builds offline (it must never try to download tools), so cargo must already have
+/// every crate source.
+fn cargo_fetch() -> Result {
+    run(cmd("cargo").args(["fetch", "--locked"]))
+}
+
+fn missing_apt(pkg: &str) -> String {
+    format!("`{pkg}` is missing; run: sudo apt-get install -y {pkg}")
+}
+
+/// A cheap content fingerprint (FNV-1a) to notice a changed lock file.
+fn fingerprint(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
