@@ -8,7 +8,6 @@ use std::io::{self, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
 
 /// An xtask failure: a message for the person at the terminal.
 #[derive(Debug)]
@@ -150,15 +149,4 @@ pub fn sizes(path: &Path) -> Result<(u64, u64)> {
     }
     child.wait()?;
     Ok((raw, buf.len() as u64))
-}
-
-/// Times a closure and reports the elapsed seconds after it.
-pub fn timed<T>(tag: &str, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    let start = Instant::now();
-    let r = f();
-    info(
-        tag,
-        &format!("{what}: {:.1}s", start.elapsed().as_secs_f64()),
-    );
-    r
 }

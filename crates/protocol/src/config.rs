@@ -1,0 +1,381 @@
+//! The connector config (`config` in `GET /hub/connectors/{id}`): the linking form's
+//! fields, notices, support link, and our extensions `guide` and `preview`.
+//!
+//! Deserialization is lenient where StackOne-style backends vary (unknown field types,
+//! condition shapes, numeric option values): the widget must still render a usable form.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::guide::Guide;
+
+/// One connector's linking form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectorConfig {
+    pub key: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub connector_type: ConnectorType,
+    #[serde(rename = "grantType", default, skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<String>,
+    #[serde(rename = "configFields", default)]
+    pub config_fields: Vec<ConfigField>,
+    #[serde(rename = "configNotices", default)]
+    pub config_notices: Vec<Notice>,
+    #[serde(default)]
+    pub assets: Assets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<Support>,
+    /// Extension: the step-by-step guide as structured data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<Guide>,
+    /// Extension: a URL template such as `https://{organization}.dagster.cloud/{deployment}`
+    /// shown live as the user types; see [`render_preview`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+}
+
+impl ConnectorConfig {
+    /// The field with this key.
+    pub fn field(&self, key: &str) -> Option<&ConfigField> {
+        self.config_fields.iter().find(|f| f.key == key)
+    }
+
+    /// The preview URL for these values (see [`render_preview`]).
+    pub fn render_preview<V: FieldValues + ?Sized>(&self, values: &V) -> Option<String> {
+        self.preview
+            .as_deref()
+            .and_then(|t| render_preview(t, values))
+    }
+}
+
+/// How a connector authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectorType {
+    Oauth2,
+    Custom,
+}
+
+/// `assets` of a config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Assets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+}
+
+/// `support` of a config: where a stuck user can get help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Support {
+    #[serde(default)]
+    pub link: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The kind of input a field renders as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Password,
+    Number,
+    Select,
+    TextArea,
+    /// Any type this version does not know; rendered as a text input.
+    #[serde(other)]
+    Unknown,
+}
+
+/// One field of the linking form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigField {
+    pub key: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(rename = "readOnly", default)]
+    pub read_only: bool,
+    /// Masked in the form and never echoed back by the API.
+    #[serde(default)]
+    pub secret: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<FieldGuide>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<SelectOption>>,
+    /// Default (or fixed, when `readOnly`) value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<FieldValidation>,
+    /// `false` hides the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<bool>,
+}
+
+impl ConfigField {
+    /// A plain field of this type; the rest at defaults (handy in tests and generators).
+    pub fn new(key: impl Into<String>, label: impl Into<String>, field_type: FieldType) -> Self {
+        ConfigField {
+            key: key.into(),
+            label: label.into(),
+            field_type,
+            required: false,
+            read_only: false,
+            secret: false,
+            placeholder: None,
+            description: None,
+            tooltip: None,
+            guide: None,
+            options: None,
+            value: None,
+            condition: None,
+            validation: None,
+            display: None,
+        }
+    }
+
+    /// Whether the field shows for these form values: not `display: false`, and its
+    /// condition (if any) holds. Conditions this version cannot read show the field,
+    /// since hiding a field the backend needs would block the user.
+    pub fn is_visible<V: FieldValues + ?Sized>(&self, values: &V) -> bool {
+        if self.display == Some(false) {
+            return false;
+        }
+        self.condition.as_ref().is_none_or(|c| c.holds(values))
+    }
+
+    /// The default value as text.
+    pub fn default_value(&self) -> Option<Cow<'_, str>> {
+        self.value.as_ref().and_then(json_as_text)
+    }
+}
+
+/// `guide` of a field: extra help next to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FieldGuide {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+}
+
+/// One choice of a select field. Numbers and booleans are accepted as values and kept as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectOption {
+    #[serde(deserialize_with = "crate::de::string_like")]
+    pub label: String,
+    #[serde(deserialize_with = "crate::de::string_like")]
+    pub value: String,
+}
+
+/// When a field shows, based on another field's current value.
+///
+/// Two shapes are understood: `{ "field": "region", "equals": "eu" }` and
+/// `{ "field": "region", "in": ["eu", "us"] }`. Anything else is kept as [`Condition::Other`]
+/// (so it round-trips) and treated as always true.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Condition {
+    Equals {
+        field: String,
+        equals: serde_json::Value,
+    },
+    In {
+        field: String,
+        #[serde(rename = "in")]
+        any_of: Vec<serde_json::Value>,
+    },
+    Other(serde_json::Value),
+}
+
+impl Condition {
+    /// The field key this condition reads, when understood.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Condition::Equals { field, .. } | Condition::In { field, .. } => Some(field),
+            Condition::Other(_) => None,
+        }
+    }
+
+    /// Whether the condition holds; an absent value compares as the empty string.
+    pub fn holds<V: FieldValues + ?Sized>(&self, values: &V) -> bool {
+        let current = |field: &str| values.value_of(field).unwrap_or(Cow::Borrowed(""));
+        let same = |expected: &serde_json::Value, actual: &str| {
+            json_as_text(expected).is_some_and(|e| e == actual)
+        };
+        match self {
+            Condition::Equals { field, equals } => same(equals, &current(field)),
+            Condition::In { field, any_of } => {
+                let actual = current(field);
+                any_of.iter().any(|e| same(e, &actual))
+            }
+            Condition::Other(_) => true,
+        }
+    }
+}
+
+/// How a field's value is checked (see [`crate::validate`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldValidation {
+    #[serde(rename = "type")]
+    pub kind: ValidationKind,
+    /// A regular expression for `html-pattern`; the required domain for `domain`.
+    pub pattern: String,
+    /// Message shown instead of the generic one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `validation.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValidationKind {
+    /// HTML `pattern` semantics: the whole value must match.
+    HtmlPattern,
+    /// The value must contain this domain.
+    Domain,
+    /// A kind this version does not know: not checked (the backend still checks).
+    #[serde(other)]
+    Unknown,
+}
+
+/// A notice shown above/below the form or next to a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: NoticeKind,
+    pub description: String,
+    #[serde(default)]
+    pub position: NoticePosition,
+    /// Key of the field the notice sits next to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+}
+
+/// `type` of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeKind {
+    Warning,
+    #[serde(other)]
+    Info,
+}
+
+/// `position` of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticePosition {
+    #[default]
+    Top,
+    Bottom,
+}
+
+/// Read access to form values, whatever map the caller keeps them in.
+pub trait FieldValues {
+    /// The value of a field as text; `None` when absent or JSON `null`.
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>>;
+}
+
+impl FieldValues for BTreeMap<String, String> {
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).map(|v| Cow::Borrowed(v.as_str()))
+    }
+}
+
+impl<S: std::hash::BuildHasher> FieldValues for HashMap<String, String, S> {
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).map(|v| Cow::Borrowed(v.as_str()))
+    }
+}
+
+impl FieldValues for BTreeMap<String, serde_json::Value> {
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).and_then(json_as_text)
+    }
+}
+
+impl<S: std::hash::BuildHasher> FieldValues for HashMap<String, serde_json::Value, S> {
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get(key).and_then(json_as_text)
+    }
+}
+
+impl FieldValues for [(&str, &str)] {
+    fn value_of(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| Cow::Borrowed(*v))
+    }
+}
+
+/// A JSON value as the text a form would hold: strings as-is, numbers and booleans
+/// printed, `null` as absent.
+pub fn json_as_text(value: &serde_json::Value) -> Option<Cow<'_, str>> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(Cow::Borrowed(s)),
+        other => Some(Cow::Owned(other.to_string())),
+    }
+}
+
+/// The `{name}` placeholders of a preview template, in order. A `{` without a closing `}`
+/// is plain text.
+pub fn preview_placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Fill a preview template (`https://{organization}.dagster.cloud/{deployment}`) with
+/// form values. `None` until every placeholder has a non-blank value, so the widget never
+/// shows a half-built URL.
+///
+/// ```
+/// use linkhub_protocol::config::render_preview;
+/// let t = "https://{organization}.dagster.cloud/{deployment}";
+/// let v = [("organization", "acme"), ("deployment", "prod")];
+/// assert_eq!(render_preview(t, &v[..]).as_deref(), Some("https://acme.dagster.cloud/prod"));
+/// assert_eq!(render_preview(t, &v[..1]), None);
+/// ```
+pub fn render_preview<V: FieldValues + ?Sized>(template: &str, values: &V) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.push_str(&rest[..open]);
+        let value = values.value_of(&after[..close])?;
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        out.push_str(value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}

@@ -1,0 +1,321 @@
+//! Catalog loading: a valid catalog loads into served types, and each invalid case is
+//! refused with a message naming the file and the problem.
+
+use std::path::Path;
+
+use linkhub_protocol::catalog::{load_catalog, synthetic_catalog};
+use linkhub_protocol::config::{ConnectorType, FieldType};
+
+const DAGSTER_TOML: &str = r#"key = "dagster"
+name = "Dagster"
+category = "data"
+auth_type = "custom"
+version = "1"
+logo = "logo.svg"
+preview = "https://{organization}.dagster.cloud/{deployment}"
+
+[support]
+link = "https://docs.dagster.io"
+description = "Dagster docs"
+
+[[fields]]
+key = "user_token"
+label = "User Token"
+type = "password"
+required = true
+secret = true
+placeholder = "user:…"
+validation = { type = "html-pattern", pattern = "user:[0-9a-f]{32}", error = "user: and 32 hex characters" }
+
+[[fields]]
+key = "organization"
+label = "Organization slug"
+type = "text"
+required = true
+
+[[fields]]
+key = "deployment"
+label = "Deployment"
+type = "text"
+required = true
+value = "prod"
+
+[[notices]]
+key = "admin"
+type = "warning"
+description = "Tokens carry your permissions."
+position = "bottom"
+anchor = "user_token"
+"#;
+
+fn write_connector(root: &Path, key: &str, toml: &str, guide: Option<&str>) {
+    let dir = root.join(key);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("connector.toml"), toml).expect("write toml");
+    std::fs::write(
+        dir.join("logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("logo");
+    if let Some(g) = guide {
+        std::fs::write(dir.join("guide.mdx"), g).expect("guide");
+    }
+}
+
+fn dagster_guide() -> String {
+    let path = format!(
+        "{}/tests/fixtures/dagster-user-token.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).expect("seed")
+}
+
+/// Load a catalog holding only a Dagster connector with `edit` applied to its TOML, and
+/// return the error message.
+fn refused(edit: impl FnOnce(&str) -> String) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(
+        tmp.path(),
+        "dagster",
+        &edit(DAGSTER_TOML),
+        Some(&dagster_guide()),
+    );
+    match load_catalog(tmp.path()) {
+        Ok(_) => panic!("catalog should be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn valid_catalog_loads() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(tmp.path(), "dagster", DAGSTER_TOML, Some(&dagster_guide()));
+    let catalog = load_catalog(tmp.path()).expect("loads");
+    let c = catalog.get("dagster").expect("dagster");
+    assert_eq!(c.summary.integration_id, "dagster");
+    assert_eq!(c.summary.category, "data");
+    assert!(c.summary.active);
+    assert_eq!(
+        c.summary.logo_url.as_deref(),
+        Some("/catalog/dagster/logo.svg")
+    );
+    assert_eq!(c.config.connector_type, ConnectorType::Custom);
+    assert_eq!(c.config.config_fields.len(), 3);
+    assert_eq!(c.config.config_fields[0].field_type, FieldType::Password);
+    assert!(c.config.config_fields[0].secret);
+    let guide = c.config.guide.as_ref().expect("guide embedded");
+    assert_eq!(guide.sections.len(), 3);
+    assert!(c.logo_path.ends_with("dagster/logo.svg"));
+    assert!(c.oauth2.is_none());
+    // The config serializes to the wire shape.
+    let json = serde_json::to_value(&c.config).expect("ser");
+    assert_eq!(json["configFields"][0]["readOnly"], false);
+    assert_eq!(
+        json["preview"],
+        "https://{organization}.dagster.cloud/{deployment}"
+    );
+}
+
+#[test]
+fn oauth_connector_loads_with_settings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(
+        tmp.path(),
+        "hubspot",
+        r#"key = "hubspot"
+name = "HubSpot"
+category = "crm"
+auth_type = "oauth2"
+logo = "logo.svg"
+active = false
+[oauth2]
+authorize_url = "https://app.hubspot.com/oauth/authorize"
+token_url = "https://api.hubapi.com/oauth/v1/token"
+scopes = ["crm.objects.contacts.read"]
+client_id = "abc"
+client_secret_env = "LINKHUB_OAUTH_HUBSPOT_SECRET"
+"#,
+        None,
+    );
+    let catalog = load_catalog(tmp.path()).expect("loads");
+    let c = &catalog.connectors[0];
+    assert_eq!(c.config.grant_type.as_deref(), Some("authorization_code"));
+    assert!(!c.summary.active);
+    let o = c.oauth2.as_ref().expect("oauth2");
+    assert_eq!(
+        o.client_secret_env.as_deref(),
+        Some("LINKHUB_OAUTH_HUBSPOT_SECRET")
+    );
+    assert!(c.config.guide.is_none(), "no guide.mdx: no guide");
+}
+
+#[test]
+fn toml_syntax_error_names_file_and_line() {
+    let msg = refused(|t| t.replace("name = \"Dagster\"", "name = \"Dagster"));
+    assert!(
+        msg.contains("dagster/connector.toml: invalid TOML: line 2"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn key_must_equal_folder() {
+    let msg = refused(|t| t.replace("key = \"dagster\"", "key = \"dagster2\""));
+    assert!(
+        msg.contains("dagster/connector.toml: key `dagster2` must equal the folder name `dagster`"),
+        "{msg}"
+    );
+    let msg = refused(|t| t.replace("key = \"dagster\"", "key = \"Dag ster\""));
+    assert!(msg.contains("must match [a-z0-9_-]+"), "{msg}");
+}
+
+#[test]
+fn bad_pattern_is_refused() {
+    let msg = refused(|t| t.replace("user:[0-9a-f]{32}", "["));
+    assert!(
+        msg.contains("dagster/connector.toml: field `user_token`: pattern `[` does not compile:"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn select_without_options_is_refused() {
+    let msg = refused(|t| {
+        format!("{t}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\n")
+    });
+    assert!(
+        msg.contains("field `region`: a select field needs options"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn condition_on_missing_field_is_refused() {
+    let msg = refused(|t| {
+        format!(
+            "{t}\n[[fields]]\nkey = \"eu\"\nlabel = \"EU\"\ntype = \"text\"\ncondition = {{ field = \"region\", equals = \"eu\" }}\n"
+        )
+    });
+    assert!(
+        msg.contains("field `eu`: condition refers to unknown field `region`"),
+        "{msg}"
+    );
+    let msg = refused(|t| {
+        format!(
+            "{t}\n[[fields]]\nkey = \"eu\"\nlabel = \"EU\"\ntype = \"text\"\ncondition = {{ when = \"x\" }}\n"
+        )
+    });
+    assert!(msg.contains("field `eu`: condition must be"), "{msg}");
+}
+
+#[test]
+fn notice_anchor_must_exist() {
+    let msg = refused(|t| t.replace("anchor = \"user_token\"", "anchor = \"token\""));
+    assert!(
+        msg.contains("notice `admin`: anchor `token` is not a field key"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn preview_placeholders_must_be_fields() {
+    let msg = refused(|t| t.replace("{deployment}", "{deploy}"));
+    assert!(
+        msg.contains("preview placeholder `{deploy}` is not a field key"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_logo_is_refused() {
+    let msg = refused(|t| t.replace("logo = \"logo.svg\"", "logo = \"missing.svg\""));
+    assert!(
+        msg.contains("dagster/connector.toml: logo `missing.svg` does not exist"),
+        "{msg}"
+    );
+    let msg = refused(|t| t.replace("logo = \"logo.svg\"", "logo = \"../other/logo.svg\""));
+    assert!(
+        msg.contains("must be a file name in the connector folder"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn guide_fields_must_exist_in_the_form() {
+    let msg = refused(|t| t.replace("label = \"Deployment\"", "label = \"Deployment name\""));
+    assert!(
+        msg.contains("dagster/guide.mdx: the linking section lists field `Deployment`, but connector.toml has no field with that label"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn broken_guide_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(tmp.path(), "dagster", DAGSTER_TOML, Some("no title here"));
+    let msg = load_catalog(tmp.path()).expect_err("refused").to_string();
+    assert!(
+        msg.contains("dagster/guide.mdx: guide does not import: no `# Title` line"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn oauth_settings_must_match_auth_type() {
+    let msg = refused(|t| t.replace("auth_type = \"custom\"", "auth_type = \"oauth2\""));
+    assert!(
+        msg.contains("auth_type = \"oauth2\" needs an [oauth2] table"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_types_are_refused() {
+    let msg = refused(|t| {
+        t.replace(
+            "category = \"data\"",
+            "category = \"data\"\ncatgory = \"x\"",
+        )
+    });
+    assert!(
+        msg.contains("invalid TOML") && msg.contains("catgory"),
+        "{msg}"
+    );
+    let msg = refused(|t| t.replacen("type = \"text\"", "type = \"textbox\"", 1));
+    assert!(msg.contains("field `organization`: unknown type"), "{msg}");
+}
+
+#[test]
+fn missing_definition_and_all_problems_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(tmp.path().join("empty")).expect("mkdir");
+    write_connector(
+        tmp.path(),
+        "dagster",
+        &DAGSTER_TOML
+            .replace("[0-9a-f]", "[")
+            .replace("{deployment}", "{x}"),
+        None,
+    );
+    let err = load_catalog(tmp.path()).expect_err("refused");
+    assert_eq!(err.problems.len(), 3, "{err}\n{:?}", err.problems);
+    let msg = err.to_string();
+    assert!(msg.contains("empty/connector.toml: cannot read"), "{msg}");
+    assert_eq!(msg.lines().count(), 3);
+}
+
+#[test]
+fn synthetic_catalog_is_valid() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    synthetic_catalog(30, tmp.path()).expect("writes");
+    let catalog = load_catalog(tmp.path()).expect("synthetic catalog loads");
+    assert_eq!(catalog.connectors.len(), 30);
+    let categories: std::collections::BTreeSet<_> = catalog
+        .connectors
+        .iter()
+        .map(|c| c.summary.category.clone())
+        .collect();
+    assert_eq!(categories.len(), 12);
+    assert!(catalog.connectors.iter().any(|c| c.oauth2.is_some()));
+    assert_eq!(catalog.summaries().len(), 30);
+}
