@@ -23,7 +23,10 @@ pub fn catalog(args: &[String]) -> Result<PathBuf> {
     };
     let server = build::server()?;
     let out = root().join("target/synthetic-catalog");
-    step("catalog", &format!("writing {n} connectors to {}", out.display()));
+    step(
+        "catalog",
+        &format!("writing {n} connectors to {}", out.display()),
+    );
     run(cmd(server)
         .args(["catalog", "synthetic", "--count", &n.to_string(), "--out"])
         .arg(&out))?;

@@ -11,7 +11,10 @@ pub const SERVER_PROFILE_DIR: &str = "debug";
 
 /// `trunk build --release` into `dist/`.
 pub fn widget() -> Result<PathBuf> {
-    step("build", "widget: trunk build --release (wasm, opt-level z, wasm-opt)");
+    step(
+        "build",
+        "widget: trunk build --release (wasm, opt-level z, wasm-opt)",
+    );
     run(cmd("trunk").args(["build", "--release"]))?;
     let dist = root().join("dist");
     if !dist.join("index.html").exists() {
@@ -29,7 +32,10 @@ pub fn server() -> Result<PathBuf> {
 pub fn server_with_profile(profile: Option<&str>) -> Result<PathBuf> {
     step(
         "build",
-        &format!("server: cargo build -p linkhub-server ({})", profile.unwrap_or("dev")),
+        &format!(
+            "server: cargo build -p linkhub-server ({})",
+            profile.unwrap_or("dev")
+        ),
     );
     let mut c = cmd("cargo");
     c.args(["build", "-p", "linkhub-server", "--bin", "linkhub-server"]);

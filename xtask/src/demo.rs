@@ -82,9 +82,9 @@ fn parse_port(args: &[String]) -> Result<u16> {
         match a.as_str() {
             "--port" => {
                 let v = it.next().map(String::as_str).unwrap_or("");
-                port = v
-                    .parse()
-                    .map_err(|_| crate::util::Failure(format!("--port wants a number, not `{v}`")))?;
+                port = v.parse().map_err(|_| {
+                    crate::util::Failure(format!("--port wants a number, not `{v}`"))
+                })?;
             }
             other => return fail(format!("unknown demo option `{other}` (try --port N)")),
         }
@@ -135,7 +135,10 @@ mod tests {
     #[test]
     fn port_must_be_a_number() {
         assert!(parse_port(&["--port".into(), "x".into()]).is_err());
-        assert_eq!(parse_port(&["--port".into(), "9000".into()]).ok(), Some(9000));
+        assert_eq!(
+            parse_port(&["--port".into(), "9000".into()]).ok(),
+            Some(9000)
+        );
         assert_eq!(parse_port(&[]).ok(), Some(8080));
     }
 }

@@ -25,7 +25,9 @@ impl PgCluster {
         fs::create_dir_all(&dir)?;
         let as_postgres = is_root();
         if as_postgres {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir))?;
         }
         let port = free_port()?;
         let data = dir.join("data");
@@ -37,9 +39,15 @@ impl PgCluster {
         };
         info("pg", &format!("initdb + pg_ctl start on 127.0.0.1:{port}"));
         let mut init = cluster.pg("initdb");
-        init.arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+        init.arg("-D").arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]);
         run(init.stdout(std::process::Stdio::null()))?;
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
@@ -90,7 +98,9 @@ impl Drop for PgCluster {
 fn pg_bin_dir() -> Result<PathBuf> {
     let root = Path::new("/usr/lib/postgresql");
     let mut majors: Vec<PathBuf> = fs::read_dir(root)
-        .map_err(|_| crate::util::Failure("PostgreSQL is not installed (run `cargo xtask setup`)".into()))?
+        .map_err(|_| {
+            crate::util::Failure("PostgreSQL is not installed (run `cargo xtask setup`)".into())
+        })?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
         .filter(|p| p.join("initdb").exists())
         .collect();

@@ -40,7 +40,10 @@ pub fn setup() -> Result {
 
 fn wasm_target() -> Result {
     let installed = crate::util::output(cmd("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         info(TAG, "wasm32-unknown-unknown already installed");
         return Ok(());
     }
@@ -92,7 +95,10 @@ fn npm_packages() -> Result {
     if version_of("npm", "--version").is_none() {
         return fail(missing_apt("npm"));
     }
-    info(TAG, "npm ci (playwright-core, binaryen, axe-core, oauth2-mock-server)");
+    info(
+        TAG,
+        "npm ci (playwright-core, binaryen, axe-core, oauth2-mock-server)",
+    );
     run(cmd("npm")
         .current_dir(&tests)
         .args(["ci", "--no-audit", "--no-fund"]))?;
@@ -107,7 +113,10 @@ fn apt_packages() -> Result {
         .map(|(pkg, _)| *pkg)
         .collect();
     if missing.is_empty() {
-        info(TAG, "chromium, chromium-driver and postgresql already installed");
+        info(
+            TAG,
+            "chromium, chromium-driver and postgresql already installed",
+        );
         return Ok(());
     }
     if !is_root() {

@@ -66,7 +66,11 @@ pub fn test(args: &[String]) -> Result {
     println!("\n== linkhub test summary ==");
     for o in &outcomes {
         let bad = o.failed > 0 || o.passed == 0;
-        let failed_here = if o.failed == 0 && o.passed == 0 { 1 } else { o.failed };
+        let failed_here = if o.failed == 0 && o.passed == 0 {
+            1
+        } else {
+            o.failed
+        };
         passed += o.passed;
         failed += failed_here;
         let verdict = if bad { "FAILED" } else { "ok" };
@@ -75,7 +79,11 @@ pub fn test(args: &[String]) -> Result {
             o.tier,
             o.passed,
             failed_here,
-            if o.note.is_empty() { String::new() } else { format!(" — {}", o.note) }
+            if o.note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", o.note)
+            }
         );
     }
     println!("{passed} passed, {failed} failed");
@@ -158,9 +166,15 @@ fn clippy() -> Result<Outcome> {
 fn native() -> Result<Outcome> {
     let pg = PgCluster::start()?;
     let mut c = cmd("cargo");
-    c.args(["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"])
-        .env("LINKHUB_TEST_POSTGRES_URL", &pg.url)
-        .env("NEXTEST_HIDE_PROGRESS_BAR", "1");
+    c.args([
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--no-fail-fast",
+    ])
+    .env("LINKHUB_TEST_POSTGRES_URL", &pg.url)
+    .env("NEXTEST_HIDE_PROGRESS_BAR", "1");
     let (ok, out) = tee(&mut c)?;
     drop(pg);
     let (passed, failed) = nextest_counts(&out);
@@ -265,7 +279,12 @@ fn tee(c: &mut Command) -> Result<(bool, String)> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Failure(format!("could not start `{}`: {e}", crate::util::describe(c))))?;
+        .map_err(|e| {
+            Failure(format!(
+                "could not start `{}`: {e}",
+                crate::util::describe(c)
+            ))
+        })?;
     let buf = Arc::new(Mutex::new(String::new()));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -320,8 +339,8 @@ fn nextest_counts(out: &str) -> (u64, u64) {
         .rev()
         .find(|l| l.contains("tests run:") || l.contains("test run:"))
         .map(|l| {
-            let failed = count_before(l, "failed").unwrap_or(0)
-                + count_before(l, "timed").unwrap_or(0);
+            let failed =
+                count_before(l, "failed").unwrap_or(0) + count_before(l, "timed").unwrap_or(0);
             (count_before(l, "passed").unwrap_or(0), failed)
         })
         .unwrap_or((0, 0))

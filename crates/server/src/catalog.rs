@@ -1,0 +1,126 @@
+//! The connector catalog the server offers: `linkhub_protocol::catalog::load_catalog`
+//! (which checks every file) plus what serving needs at hand — the served `config` as JSON,
+//! which fields are secret, and credential validation with the regex matcher.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use linkhub_protocol::catalog::{self as pcatalog, OAuth2Settings};
+use linkhub_protocol::config::{ConnectorConfig, ConnectorType, FieldType};
+use linkhub_protocol::validate::{RegexMatcher, validate_credentials};
+use serde_json::Value;
+
+use crate::wire::ConnectorSummary;
+
+/// A catalog that cannot be served: every problem, each naming its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CatalogError(pub String);
+
+/// What the server needs to store a field's value.
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub key: String,
+    /// Sealed at rest and only ever returned redacted.
+    pub secret: bool,
+    /// The field's default (or fixed, when read-only) value.
+    pub fixed_value: Option<String>,
+}
+
+/// One connector, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    pub key: String,
+    pub summary: ConnectorSummary,
+    pub model: ConnectorConfig,
+    /// The `config` served by `/hub/connectors/{id}`.
+    pub config: Value,
+    pub fields: Vec<FieldSpec>,
+    pub is_oauth2: bool,
+    pub logo_path: Option<PathBuf>,
+    pub oauth2: Option<OAuth2Settings>,
+}
+
+/// All connectors.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub connectors: Vec<Connector>,
+}
+
+impl Catalog {
+    /// Loads and checks `dir`.
+    pub fn load(dir: &Path) -> Result<Catalog, CatalogError> {
+        let loaded = pcatalog::load_catalog(dir).map_err(|e| CatalogError(e.to_string()))?;
+        let connectors = loaded
+            .connectors
+            .into_iter()
+            .map(Connector::from_catalog)
+            .collect::<Result<_, _>>()?;
+        Ok(Catalog { connectors })
+    }
+
+    /// The connector with this integration id (or key).
+    pub fn get(&self, integration_id: &str) -> Option<&Connector> {
+        self.connectors
+            .iter()
+            .find(|c| c.summary.integration_id == integration_id)
+            .or_else(|| self.by_provider(integration_id))
+    }
+
+    /// The connector for a provider key.
+    pub fn by_provider(&self, provider: &str) -> Option<&Connector> {
+        self.connectors.iter().find(|c| c.key == provider)
+    }
+}
+
+impl Connector {
+    fn from_catalog(c: pcatalog::CatalogConnector) -> Result<Connector, CatalogError> {
+        let problem = |what: &str, e: serde_json::Error| {
+            CatalogError(format!("{}: cannot serve the {what}: {e}", c.key))
+        };
+        let summary: ConnectorSummary = serde_json::to_value(&c.summary)
+            .and_then(serde_json::from_value)
+            .map_err(|e| problem("summary", e))?;
+        let config = serde_json::to_value(&c.config).map_err(|e| problem("config", e))?;
+        let fields = c
+            .config
+            .config_fields
+            .iter()
+            .map(|f| FieldSpec {
+                key: f.key.clone(),
+                secret: f.secret || f.field_type == FieldType::Password,
+                fixed_value: f.default_value().map(|v| v.into_owned()),
+            })
+            .collect();
+        Ok(Connector {
+            key: c.key,
+            summary,
+            is_oauth2: c.config.connector_type == ConnectorType::Oauth2,
+            model: c.config,
+            config,
+            fields,
+            logo_path: Some(c.logo_path),
+            oauth2: c.oauth2,
+        })
+    }
+
+    /// The logo's file name, if any.
+    pub fn logo_file(&self) -> Option<&str> {
+        self.logo_path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+    }
+
+    /// Checks submitted values against the form; a message per bad field.
+    pub fn validate(&self, values: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let json: BTreeMap<String, Value> = values
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        validate_credentials(&self.model, &json, &RegexMatcher::new())
+            .into_iter()
+            .map(|(k, e)| (k, e.to_string()))
+            .collect()
+    }
+}

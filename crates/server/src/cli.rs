@@ -1,0 +1,602 @@
+//! The `linkhub-server` command line. Every subcommand works on the same data directory,
+//! whether or not a server is running on it.
+//!
+//! Settings come from flags, then environment variables, then `linkhub.toml` in the data
+//! directory (or `--config`), then defaults.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use tokio::sync::{Notify, watch};
+
+use crate::catalog::Catalog;
+use crate::crypto::SecretKey;
+use crate::db::{self, Db, Project};
+use crate::state::{AppState, Inner, Settings};
+use crate::wire::CreateConnectSession;
+use crate::{api, app, store, webhooks};
+
+/// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "linkhub-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data directory: SQLite database, encryption key (secret.key) and optional linkhub.toml.
+    #[arg(
+        long,
+        env = "LINKHUB_DATA_DIR",
+        global = true,
+        default_value = ".linkhub"
+    )]
+    pub data_dir: PathBuf,
+    /// Config file [default: <data-dir>/linkhub.toml when it exists].
+    #[arg(long, env = "LINKHUB_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Use PostgreSQL (postgres://…) instead of the SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The project API key. Creates the project with this key, or replaces the stored key;
+    /// without it a first run generates one and prints it once.
+    #[arg(long, env = "LINKHUB_API_KEY", global = true, hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Connector catalog folder [default: catalog].
+    #[arg(long, env = "LINKHUB_CATALOG", global = true)]
+    pub catalog: Option<PathBuf>,
+    /// Base URL end users reach the server at, for auth links, logos and OAuth redirects
+    /// [default: http://<host>:<port>].
+    #[arg(long, env = "LINKHUB_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// An origin allowed to call /hub/* and to frame the hub (repeatable; env: comma-separated)
+    /// [default: the public URL's origin].
+    #[arg(
+        long = "allowed-origin",
+        env = "LINKHUB_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Where account.created/updated/deleted webhooks are POSTed.
+    #[arg(long, env = "LINKHUB_WEBHOOK_URL", global = true)]
+    pub webhook_url: Option<String>,
+    /// First webhook retry delay in milliseconds; doubles per failure [default: 5000].
+    #[arg(long, env = "LINKHUB_WEBHOOK_RETRY_BASE_MS", global = true)]
+    pub webhook_retry_base_ms: Option<u64>,
+    /// Failed attempts before a webhook delivery is given up [default: 15].
+    #[arg(long, env = "LINKHUB_WEBHOOK_MAX_ATTEMPTS", global = true)]
+    pub webhook_max_attempts: Option<i64>,
+    /// Log filter (tracing EnvFilter syntax), written to stderr [default: info].
+    #[arg(long, env = "LINKHUB_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Connect sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Linked accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// The project of this data directory.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Connector guides.
+    #[command(subcommand)]
+    Guide(GuideCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TCP port; 0 picks a free one (the "listening on" line tells which) [default: 8080].
+    #[arg(long, env = "LINKHUB_PORT")]
+    pub port: Option<u16>,
+    /// Address to listen on [default: 127.0.0.1].
+    #[arg(long, env = "LINKHUB_HOST")]
+    pub host: Option<String>,
+    /// The widget's built files (Trunk's dist/), served at / and /link.
+    #[arg(long, env = "LINKHUB_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Create a connect session and print its token and auth link.
+    Create(SessionCreate),
+}
+
+#[derive(Debug, Args)]
+pub struct SessionCreate {
+    /// The end user's id in your system.
+    #[arg(long)]
+    pub owner_id: String,
+    /// The end user's (or their company's) name.
+    #[arg(long)]
+    pub owner_name: String,
+    /// The person connecting, e.g. an email address.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Only show connectors of this category (repeatable).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Open directly on this connector.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Edit / re-authenticate this existing account.
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// Lifetime in seconds [default: 2592000, 30 days, as for a dashboard-made link].
+    #[arg(long)]
+    pub expires_in: Option<i64>,
+    /// Allow several accounts for the same owner and connector.
+    #[arg(long)]
+    pub multiple: bool,
+    /// A label for the account.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Print the whole session as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// List linked accounts (never their secrets).
+    List {
+        #[arg(long)]
+        owner_id: Option<String>,
+        #[arg(long)]
+        provider: Option<String>,
+        /// active, inactive or error.
+        #[arg(long)]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Show the project: ids, webhook secret and settings.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuideCommand {
+    /// Convert a guide document to the Guide JSON the widget renders.
+    Import {
+        /// The guide file (seed markup).
+        file: PathBuf,
+        /// Only report problems (with line numbers); exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// `linkhub.toml`: the same settings as the flags, in snake_case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    api_key: Option<String>,
+    catalog: Option<PathBuf>,
+    public_url: Option<String>,
+    allowed_origins: Option<Vec<String>>,
+    webhook_url: Option<String>,
+    webhook_retry_base_ms: Option<u64>,
+    webhook_max_attempts: Option<i64>,
+    log: Option<String>,
+    port: Option<u16>,
+    host: Option<String>,
+    web_dir: Option<PathBuf>,
+}
+
+/// A failure with its exit code (2: configuration or catalog, 1: anything else).
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("linkhub-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("linkhub-server: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+struct Resolved {
+    file: FileConfig,
+    data_dir: PathBuf,
+}
+
+fn load_file_config(g: &Global) -> Result<Resolved, Failure> {
+    let path = g
+        .config
+        .clone()
+        .unwrap_or_else(|| g.data_dir.join("linkhub.toml"));
+    let file = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str(&text).map_err(|e| fail(2, format!("{}: {e}", path.display())))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && g.config.is_none() => {
+            FileConfig::default()
+        }
+        Err(e) => return Err(fail(2, format!("{}: {e}", path.display()))),
+    };
+    Ok(Resolved {
+        file,
+        data_dir: g.data_dir.clone(),
+    })
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Opens the data directory: key, database, project.
+async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Failure> {
+    std::fs::create_dir_all(&r.data_dir)
+        .map_err(|e| fail(2, format!("data dir {}: {e}", r.data_dir.display())))?;
+    let key = SecretKey::load_or_create(&r.data_dir.join("secret.key"))
+        .map_err(|e| fail(2, e.to_string()))?;
+    let url = g
+        .database_url
+        .clone()
+        .or_else(|| r.file.database_url.clone());
+    let db = db::connect(url.as_deref(), &r.data_dir)
+        .await
+        .map_err(|e| fail(1, format!("database: {e}")))?;
+    let api_key = g.api_key.clone().or_else(|| r.file.api_key.clone());
+    let boot = db::bootstrap(&db, &key, api_key.as_deref())
+        .await
+        .map_err(|e| fail(1, format!("project: {e}")))?;
+    if let Some(generated) = boot.generated_api_key {
+        // Shown once: only its hash is stored.
+        eprintln!(
+            "linkhub-server: created a project; its API key (shown only now) is:\n  {generated}"
+        );
+    }
+    Ok((key, db, boot.project))
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let g = &cli.global;
+    let r = load_file_config(g)?;
+    init_logging(
+        g.log
+            .as_deref()
+            .or(r.file.log.as_deref())
+            .unwrap_or("info,sqlx=warn,tower_http=info"),
+    );
+    match &cli.command {
+        Command::Guide(GuideCommand::Import { file, check }) => guide_import(file, *check),
+        Command::Serve(args) => serve(g, &r, args).await,
+        Command::Session(SessionCommand::Create(args)) => {
+            let (_, db, project) = open(g, &r).await?;
+            let public_url = g
+                .public_url
+                .clone()
+                .or_else(|| r.file.public_url.clone())
+                .unwrap_or_else(|| {
+                    format!(
+                        "http://{}:{}",
+                        r.file.host.as_deref().unwrap_or("127.0.0.1"),
+                        r.file.port.unwrap_or(8080)
+                    )
+                });
+            let req = CreateConnectSession {
+                origin_owner_id: args.owner_id.clone(),
+                origin_owner_name: args.owner_name.clone(),
+                origin_username: args.username.clone(),
+                categories: (!args.categories.is_empty()).then(|| args.categories.clone()),
+                provider: args.provider.clone(),
+                account_id: args.account_id.clone(),
+                expires_in: Some(args.expires_in.unwrap_or(30 * 24 * 3600)),
+                multiple: Some(args.multiple),
+                label: args.label.clone(),
+                metadata: None,
+            };
+            let session = api::create_session(&db, &project, &public_url, req)
+                .await
+                .map_err(|e| {
+                    let body = e.body();
+                    let mut message = body.message;
+                    for (k, v) in body.fields.unwrap_or_default() {
+                        message.push_str(&format!("\n  {k}: {v}"));
+                    }
+                    fail(if e.status().is_client_error() { 2 } else { 1 }, message)
+                })?;
+            if args.json {
+                print_json(&session)?;
+            } else {
+                println!("token: {}", session.token);
+                println!("auth link: {}", session.auth_link_url);
+                println!("expires: {}", session.expires_at);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Accounts(AccountsCommand::List {
+            owner_id,
+            provider,
+            status,
+            json,
+        }) => {
+            let (_, db, project) = open(g, &r).await?;
+            let catalog_dir = g
+                .catalog
+                .clone()
+                .or_else(|| r.file.catalog.clone())
+                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog = Catalog::load(&catalog_dir).unwrap_or_default();
+            let rows = store::list_accounts(
+                &db,
+                &project.id,
+                owner_id.as_deref(),
+                provider.as_deref(),
+                status.as_deref(),
+            )
+            .await
+            .map_err(|e| fail(1, e.to_string()))?;
+            let accounts: Vec<_> = rows.iter().map(|a| a.to_account(&catalog)).collect();
+            if *json {
+                print_json(&accounts)?;
+            } else if accounts.is_empty() {
+                println!("no accounts");
+            } else {
+                println!(
+                    "{:<36}  {:<14}  {:<20}  {:<20}  {:<8}  CREATED",
+                    "ID", "PROVIDER", "OWNER ID", "OWNER NAME", "STATUS"
+                );
+                for a in &accounts {
+                    println!(
+                        "{:<36}  {:<14}  {:<20}  {:<20}  {:<8}  {}",
+                        a.id,
+                        a.provider,
+                        a.origin_owner_id,
+                        a.origin_owner_name,
+                        a.status.as_str(),
+                        a.created_at
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Project(ProjectCommand::Show { json }) => {
+            let (_, db, project) = open(g, &r).await?;
+            let info = serde_json::json!({
+                "project_id": project.id,
+                "organization_id": project.organization_id,
+                "name": project.name,
+                "created_at": db::rfc3339(project.created_at),
+                "webhook_secret": project.webhook_secret,
+                "webhook_url": g.webhook_url.clone().or_else(|| r.file.webhook_url.clone()),
+                "database": match db.backend { db::Backend::Sqlite => "sqlite", db::Backend::Postgres => "postgres" },
+                "data_dir": r.data_dir.display().to_string(),
+            });
+            if *json {
+                print_json(&info)?;
+            } else if let Some(map) = info.as_object() {
+                for (k, v) in map {
+                    match v {
+                        serde_json::Value::String(s) => println!("{k}: {s}"),
+                        serde_json::Value::Null => println!("{k}: (not set)"),
+                        other => println!("{k}: {other}"),
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| fail(1, e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn guide_import(file: &Path, check: bool) -> Result<ExitCode, Failure> {
+    let src =
+        std::fs::read_to_string(file).map_err(|e| fail(2, format!("{}: {e}", file.display())))?;
+    if check {
+        let problems = linkhub_protocol::import::check_guide(&src);
+        for p in &problems {
+            println!("{}:{}: {}", file.display(), p.line, p.message);
+        }
+        return Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let guide = linkhub_protocol::import::import_guide(&src)
+        .map_err(|e| fail(1, format!("{}: {e}", file.display())))?;
+    print_json(&guide)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, Failure> {
+    let f = &r.file;
+    let catalog_dir = g
+        .catalog
+        .clone()
+        .or_else(|| f.catalog.clone())
+        .unwrap_or_else(|| PathBuf::from("catalog"));
+    // Check the catalog before touching anything else: a broken one must not half-start.
+    let catalog =
+        Catalog::load(&catalog_dir).map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?;
+    let (key, db, project) = open(g, r).await?;
+    let host = args
+        .host
+        .clone()
+        .or_else(|| f.host.clone())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let port = args.port.or(f.port).unwrap_or(8080);
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .map_err(|e| fail(1, format!("cannot listen on {host}:{port}: {e}")))?;
+    let local: SocketAddr = listener.local_addr().map_err(|e| fail(1, e.to_string()))?;
+    let shown_host = if local.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if local.is_ipv6() {
+        format!("[{}]", local.ip())
+    } else {
+        local.ip().to_string()
+    };
+    let own_url = format!("http://{shown_host}:{}", local.port());
+    let public_url = g
+        .public_url
+        .clone()
+        .or_else(|| f.public_url.clone())
+        .unwrap_or_else(|| own_url.clone())
+        .trim_end_matches('/')
+        .to_string();
+    let mut allowed_origins = if g.allowed_origins.is_empty() {
+        f.allowed_origins.clone().unwrap_or_default()
+    } else {
+        g.allowed_origins.clone()
+    };
+    allowed_origins.retain(|o| !o.trim().is_empty());
+    if allowed_origins.is_empty() {
+        allowed_origins.extend(origin_of(&public_url));
+    }
+    let web_dir = args.web_dir.clone().or_else(|| f.web_dir.clone());
+    if let Some(dir) = &web_dir
+        && !dir.join("index.html").is_file()
+    {
+        tracing::warn!(dir = %dir.display(), "--web-dir has no index.html");
+    }
+    let settings = Settings {
+        public_url,
+        allowed_origins,
+        webhook_url: g
+            .webhook_url
+            .clone()
+            .or_else(|| f.webhook_url.clone())
+            .filter(|u| !u.is_empty()),
+        web_dir,
+        webhook_retry_base_ms: g
+            .webhook_retry_base_ms
+            .or(f.webhook_retry_base_ms)
+            .unwrap_or(5000)
+            .max(1),
+        webhook_max_attempts: g
+            .webhook_max_attempts
+            .or(f.webhook_max_attempts)
+            .unwrap_or(15)
+            .max(1),
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(15))
+        .user_agent(concat!("linkhub-server/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| fail(1, format!("http client: {e}")))?;
+    let state = AppState(Arc::new(Inner {
+        db,
+        key,
+        catalog,
+        project,
+        settings,
+        webhook_wake: Notify::new(),
+        http,
+    }));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
+    let router = app::router(state.clone());
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "linkhub-server listening on {own_url}");
+        let _ = out.flush();
+    }
+    tracing::info!(
+        connectors = state.catalog.connectors.len(),
+        public_url = %state.settings.public_url,
+        "serving"
+    );
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    state.db.pool.close().await;
+    result.map_err(|e| fail(1, format!("server: {e}")))?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,545 @@
+//! `/hub/*`: what the widget calls with a session token.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use linkhub_protocol::SESSION_HEADER;
+use serde_json::Value;
+use sqlx::Row;
+
+use crate::catalog::Connector;
+use crate::crypto;
+use crate::db::{now, rfc3339};
+use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, json_response};
+use crate::state::{AppState, HubSession};
+use crate::store::{self, Session};
+use crate::wire::{
+    AttemptAccount, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
+    ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, CreateAccountRequest,
+    CreateConnectionAttempt, CreatedAccount, ErrorBody, HubAccount, HubConnectorSettings,
+    HubSettings, is_redacted, redact,
+};
+
+/// Webhook events the server sends.
+pub const WEBHOOK_EVENTS: [&str; 3] = ["account.created", "account.updated", "account.deleted"];
+
+/// Whether the session may see this connector.
+pub fn visible(session: &Session, c: &Connector) -> bool {
+    c.summary.active
+        && session
+            .categories
+            .as_ref()
+            .is_none_or(|cats| cats.is_empty() || cats.iter().any(|k| k == &c.summary.category))
+        && session.provider.as_ref().is_none_or(|p| p == &c.key)
+}
+
+fn summary(state: &AppState, c: &Connector) -> ConnectorSummary {
+    ConnectorSummary {
+        logo_url: state.logo_url(&c.key, c.logo_file()),
+        ..c.summary.clone()
+    }
+}
+
+fn connector_for<'a>(
+    state: &'a AppState,
+    session: &Session,
+    integration_id: &str,
+) -> Option<&'a Connector> {
+    state
+        .catalog
+        .get(integration_id)
+        .filter(|c| visible(session, c))
+}
+
+#[utoipa::path(get, path = "/hub/settings", tag = "hub",
+    params(("x-hub-session-token" = String, Header, description = "Session token")),
+    responses((status = 200, body = HubSettings), (status = 401, body = ErrorBody)))]
+pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
+    Json(HubSettings {
+        enabled_features: Vec::new(),
+        existing_account_id: session.account_id.clone(),
+        provider: session.provider.clone(),
+        expires_at: Some(rfc3339(session.expires_at)),
+    })
+}
+
+#[utoipa::path(get, path = "/hub/connectors", tag = "hub", params(ConnectorQuery),
+    responses((status = 200, body = ConnectorList), (status = 401, body = ErrorBody)))]
+pub async fn list_connectors(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    ApiQuery(query): ApiQuery<ConnectorQuery>,
+) -> Json<ConnectorList> {
+    let integrations = state
+        .catalog
+        .connectors
+        .iter()
+        .filter(|c| visible(&session, c))
+        .filter(|c| query.provider.as_ref().is_none_or(|p| p == &c.key))
+        .map(|c| summary(&state, c))
+        .collect();
+    Json(ConnectorList { integrations })
+}
+
+#[utoipa::path(get, path = "/hub/connectors/{integration_id}", tag = "hub",
+    params(("integration_id" = String, Path)),
+    responses((status = 200, body = ConnectorDetail), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_connector(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    Path(integration_id): Path<String>,
+) -> ApiResult<Json<ConnectorDetail>> {
+    let c = connector_for(&state, &session, &integration_id)
+        .ok_or_else(|| ApiError::not_found("Unknown connector"))?;
+    let mut config = c.config.clone();
+    if let (Some(url), Some(obj)) = (
+        state.logo_url(&c.key, c.logo_file()),
+        config.as_object_mut(),
+    ) {
+        let assets = obj
+            .entry("assets")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(assets) = assets.as_object_mut() {
+            assets.entry("icon").or_insert_with(|| Value::String(url));
+        }
+    }
+    let events = if state.settings.webhook_url.is_some() {
+        WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Json(ConnectorDetail {
+        config,
+        hub_settings: HubConnectorSettings {
+            configured_webhook_events: events,
+            project_settings: Value::Object(Default::default()),
+        },
+    }))
+}
+
+/// Turns submitted credential values into text, naming the ones that are not scalars.
+fn credential_text(credentials: &BTreeMap<String, Value>) -> ApiResult<BTreeMap<String, String>> {
+    let mut values = BTreeMap::new();
+    let mut errors = BTreeMap::new();
+    for (k, v) in credentials {
+        match v {
+            Value::String(s) => {
+                values.insert(k.clone(), s.clone());
+            }
+            Value::Number(n) => {
+                values.insert(k.clone(), n.to_string());
+            }
+            Value::Bool(b) => {
+                values.insert(k.clone(), b.to_string());
+            }
+            Value::Null => {}
+            _ => {
+                errors.insert(k.clone(), "Must be a text, number or boolean value".into());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(ApiError::Fields {
+            message: "Some credentials are not valid".into(),
+            fields: errors,
+        })
+    }
+}
+
+fn check_fields(c: &Connector, values: &BTreeMap<String, String>) -> ApiResult<()> {
+    let errors = c.validate(values);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Fields {
+            message: "Some credentials are not valid".into(),
+            fields: errors,
+        })
+    }
+}
+
+fn link_connector<'a>(
+    state: &'a AppState,
+    session: &Session,
+    integration_id: &str,
+) -> ApiResult<&'a Connector> {
+    let c = connector_for(state, session, integration_id).ok_or_else(|| ApiError::Fields {
+        message: "Unknown connector".into(),
+        fields: BTreeMap::from([(
+            "integration_id".to_string(),
+            "No such connector in this session".to_string(),
+        )]),
+    })?;
+    if c.is_oauth2 {
+        return Err(ApiError::bad_request(
+            "This connector links through OAuth: start a connection attempt instead",
+        ));
+    }
+    Ok(c)
+}
+
+async fn do_create(
+    state: &AppState,
+    session: &Session,
+    req: &CreateAccountRequest,
+) -> ApiResult<(StatusCode, CreatedAccount)> {
+    let c = link_connector(state, session, &req.integration_id)?;
+    let values = credential_text(&req.credentials)?;
+    check_fields(c, &values)?;
+    let linked = store::link_account(
+        &state.db,
+        &state.key,
+        &state.catalog,
+        session,
+        c,
+        &values,
+        &BTreeMap::new(),
+    )
+    .await?;
+    state.webhook_wake.notify_one();
+    let status = if linked.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        CreatedAccount {
+            id: linked.account.id,
+            provider: linked.account.provider,
+        },
+    ))
+}
+
+fn stored_response(status: i64, body: &str) -> Response {
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let mut response = json_response(status, &value);
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}
+
+#[utoipa::path(post, path = "/hub/accounts", tag = "hub", request_body = CreateAccountRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "A retry with the same key returns the first result")),
+    responses((status = 201, body = CreatedAccount, description = "Created"),
+        (status = 200, body = CreatedAccount, description = "Updated the owner's existing account"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "Idempotency-Key reused with another body")))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateAccountRequest>,
+) -> ApiResult<Response> {
+    let Some(idem) = headers.get("idempotency-key") else {
+        let (status, body) = do_create(&state, &session, &req).await?;
+        return Ok(json_response(status, &body));
+    };
+    let idem = idem
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1 to 255 visible characters")
+        })?;
+    let request_hash = crypto::sha256_hex(&format!(
+        "{}\n{}",
+        req.integration_id,
+        serde_json::to_string(&req.credentials).unwrap_or_default()
+    ));
+    for _ in 0..2 {
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (session_id, idem_key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&session.id)
+        .bind(idem)
+        .bind(&request_hash)
+        .bind(now())
+        .execute(&state.db.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            let result = do_create(&state, &session, &req).await;
+            let (status, body) = match &result {
+                Ok((status, body)) => (*status, serde_json::to_value(body).unwrap_or_default()),
+                Err(ApiError::Internal(_)) => {
+                    // Not a final answer: let a retry run again.
+                    sqlx::query(
+                        "DELETE FROM idempotency_keys WHERE session_id = $1 AND idem_key = $2",
+                    )
+                    .bind(&session.id)
+                    .bind(idem)
+                    .execute(&state.db.pool)
+                    .await?;
+                    return Err(result
+                        .err()
+                        .unwrap_or_else(|| ApiError::internal("lost error")));
+                }
+                Err(e) => (
+                    e.status(),
+                    serde_json::to_value(e.body()).unwrap_or_default(),
+                ),
+            };
+            sqlx::query(
+                "UPDATE idempotency_keys SET status_code = $1, response = $2 \
+                 WHERE session_id = $3 AND idem_key = $4",
+            )
+            .bind(i64::from(status.as_u16()))
+            .bind(body.to_string())
+            .bind(&session.id)
+            .bind(idem)
+            .execute(&state.db.pool)
+            .await?;
+            return Ok(json_response(status, &body));
+        }
+        // Someone has this key: wait for their answer.
+        for _ in 0..200 {
+            let row = sqlx::query(
+                "SELECT request_hash, status_code, response FROM idempotency_keys \
+                 WHERE session_id = $1 AND idem_key = $2",
+            )
+            .bind(&session.id)
+            .bind(idem)
+            .fetch_optional(&state.db.pool)
+            .await?;
+            let Some(row) = row else { break };
+            let hash: String = row.try_get("request_hash")?;
+            if hash != request_hash {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Idempotency-Key was already used with a different request",
+                ));
+            }
+            let status: Option<i64> = row.try_get("status_code")?;
+            let response: Option<String> = row.try_get("response")?;
+            if let (Some(status), Some(response)) = (status, response) {
+                return Ok(stored_response(status, &response));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+    Err(ApiError::conflict(
+        "A request with this Idempotency-Key is still in progress; retry later",
+    ))
+}
+
+async fn owned_account(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+) -> ApiResult<store::AccountRow> {
+    store::account_by_id(&state.db, &session.project_id, id)
+        .await?
+        .filter(|a| a.origin_owner_id == session.origin_owner_id)
+        .ok_or_else(|| ApiError::not_found("Account not found"))
+}
+
+fn hub_account(state: &AppState, account: &store::AccountRow) -> ApiResult<HubAccount> {
+    let connector = state.catalog.by_provider(&account.provider);
+    let field_secrets: BTreeMap<String, String> = account
+        .open_secrets(&state.key)?
+        .into_iter()
+        .filter(|(k, _)| connector.is_none_or(|c| c.fields.iter().any(|f| &f.key == k)))
+        .map(|(k, v)| (k, redact(&v)))
+        .collect();
+    Ok(HubAccount {
+        id: account.id.clone(),
+        secure_id: account.id.clone(),
+        provider: account.provider.clone(),
+        setup_information: account.setup_information.clone(),
+        secrets: (!field_secrets.is_empty()).then_some(field_secrets),
+        version: account.version,
+        integration_id: account.integration_id.clone(),
+    })
+}
+
+#[utoipa::path(get, path = "/hub/accounts/{id}", tag = "hub", params(("id" = String, Path)),
+    responses((status = 200, body = HubAccount), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HubAccount>> {
+    let account = owned_account(&state, &session, &id).await?;
+    Ok(Json(hub_account(&state, &account)?))
+}
+
+#[utoipa::path(patch, path = "/hub/accounts/{id}", tag = "hub", params(("id" = String, Path)),
+    request_body = CreateAccountRequest,
+    responses((status = 200, body = HubAccount), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn patch_account(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreateAccountRequest>,
+) -> ApiResult<Json<HubAccount>> {
+    let account = owned_account(&state, &session, &id).await?;
+    let c = link_connector(&state, &session, &req.integration_id)?;
+    if c.key != account.provider {
+        return Err(ApiError::bad_request(
+            "integration_id does not match the account's connector",
+        ));
+    }
+    let opened = account.open_secrets(&state.key)?;
+    let (field_secrets, extra): (BTreeMap<_, _>, BTreeMap<_, _>) = opened
+        .into_iter()
+        .partition(|(k, _)| c.fields.iter().any(|f| &f.key == k));
+    let mut values = account.setup_information.clone();
+    values.extend(field_secrets);
+    for (k, v) in credential_text(&req.credentials)? {
+        if !is_redacted(&v) {
+            values.insert(k, v);
+        }
+    }
+    check_fields(c, &values)?;
+    let updated = store::update_account(
+        &state.db,
+        &state.key,
+        &state.catalog,
+        &session,
+        c,
+        &account.id,
+        &values,
+        &extra,
+    )
+    .await?;
+    state.webhook_wake.notify_one();
+    Ok(Json(hub_account(&state, &updated)?))
+}
+
+/// The session for a connection-attempt call: the header, or `token` in the body.
+async fn attempt_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    body_token: Option<&str>,
+) -> ApiResult<Session> {
+    let token = headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .or(body_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("Missing x-hub-session-token header"))?;
+    let session = store::session_by_token(&state.db, token).await?;
+    if session.project_id != state.project.id {
+        return Err(ApiError::unauthorized("Invalid session token"));
+    }
+    Ok(session)
+}
+
+/// How long an OAuth attempt may stay pending.
+pub const ATTEMPT_TTL_SECS: i64 = 900;
+
+#[utoipa::path(post, path = "/hub/connection_attempts", tag = "hub",
+    request_body = CreateConnectionAttempt,
+    responses((status = 201, body = ConnectionAttemptCreated), (status = 401, body = ErrorBody)))]
+pub async fn create_attempt(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateConnectionAttempt>,
+) -> ApiResult<(StatusCode, Json<ConnectionAttemptCreated>)> {
+    let session = attempt_session(&state, &headers, req.token.as_deref()).await?;
+    let id = format!("att_{}", uuid::Uuid::new_v4().simple());
+    let t = now();
+    sqlx::query(
+        "INSERT INTO connection_attempts (id, session_id, integration_id, status, created_at, \
+         expires_at) VALUES ($1, $2, $3, 'pending', $4, $5)",
+    )
+    .bind(&id)
+    .bind(&session.id)
+    .bind(&req.integration_id)
+    .bind(t)
+    .bind(t + ATTEMPT_TTL_SECS.min(session.expires_at - t).max(1))
+    .execute(&state.db.pool)
+    .await?;
+    Ok((StatusCode::CREATED, Json(ConnectionAttemptCreated { id })))
+}
+
+/// Loads an attempt of this session.
+pub async fn load_attempt(
+    state: &AppState,
+    session_id: &str,
+    id: &str,
+) -> ApiResult<ConnectionAttempt> {
+    let row = sqlx::query(
+        "SELECT status, account_id, error_code, error_description, expires_at \
+         FROM connection_attempts WHERE id = $1 AND session_id = $2",
+    )
+    .bind(id)
+    .bind(session_id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("Connection attempt not found"))?;
+    let mut status = AttemptStatus::parse(&row.try_get::<String, _>("status")?);
+    let expires_at: i64 = row.try_get("expires_at")?;
+    if status == AttemptStatus::Pending && expires_at <= now() {
+        status = AttemptStatus::Expired;
+    }
+    let account: Option<String> = row.try_get("account_id")?;
+    let code: Option<String> = row.try_get("error_code")?;
+    let description: Option<String> = row.try_get("error_description")?;
+    Ok(ConnectionAttempt {
+        id: id.to_string(),
+        status,
+        account: account.map(|id| AttemptAccount { id }),
+        error: code.map(|code| AttemptError {
+            code,
+            description: description.unwrap_or_default(),
+        }),
+    })
+}
+
+#[utoipa::path(get, path = "/hub/connection_attempts/{id}", tag = "hub",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionAttempt), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_attempt(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConnectionAttempt>> {
+    Ok(Json(load_attempt(&state, &session.id, &id).await?))
+}
+
+#[utoipa::path(delete, path = "/hub/connection_attempts/{id}", tag = "hub",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ConnectionAttempt, description = "Cancelled (or already finished)"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_attempt(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConnectionAttempt>> {
+    sqlx::query(
+        "UPDATE connection_attempts SET status = 'cancelled' \
+         WHERE id = $1 AND session_id = $2 AND status = 'pending'",
+    )
+    .bind(&id)
+    .bind(&session.id)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(Json(load_attempt(&state, &session.id, &id).await?))
+}
+
+/// `OPTIONS` fallback so a preflight to any `/hub/*` path answers 2xx even for
+/// origins the CORS layer does not allow (it then simply has no CORS headers).
+pub async fn preflight() -> impl IntoResponse {
+    StatusCode::NO_CONTENT
+}

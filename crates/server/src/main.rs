@@ -1,0 +1,5 @@
+//! `linkhub-server`: see `linkhub-server --help`.
+
+fn main() -> std::process::ExitCode {
+    linkhub_server::cli::main()
+}
