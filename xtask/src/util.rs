@@ -5,7 +5,6 @@
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -121,12 +120,6 @@ pub fn describe(c: &Command) -> String {
         s.push_str(&a.to_string_lossy());
     }
     s
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0")?;
-    Ok(l.local_addr()?.port())
 }
 
 pub fn is_root() -> bool {
