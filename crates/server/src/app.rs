@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, json_errors};
 use crate::state::AppState;
-use crate::{api, hub, oauth, web};
+use crate::{api, console, hub, oauth, web};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -113,8 +113,13 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .route("/healthz", get(|| async { "ok" }))
-    .route("/link", get(web::auth_link_page))
+    .route("/link", get(web::hub_page))
+    .route("/embed", get(web::hub_page))
+    .route("/examples", get(web::examples_index))
+    .route("/examples/", get(web::examples_index))
+    .route("/examples/{*file}", get(web::examples))
     .route("/catalog/{key}/{file}", get(web::logo))
+    .merge(console::routes())
     .fallback(fallback)
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(limit_body))

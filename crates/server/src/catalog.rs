@@ -1,13 +1,16 @@
 //! The connector catalog the server offers: `linkhub_protocol::catalog::load_catalog`
 //! (which checks every file) plus what serving needs at hand — the served `config` as JSON,
-//! which fields are secret, and credential validation with the regex matcher.
+//! which fields are secret, and credential validation with each connector's patterns
+//! compiled once, at load.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use linkhub_protocol::catalog::{self as pcatalog, OAuth2Settings};
+use linkhub_protocol::config::ValidationKind;
 use linkhub_protocol::config::{ConnectorConfig, ConnectorType, FieldType};
-use linkhub_protocol::validate::{RegexMatcher, validate_credentials};
+use linkhub_protocol::validate::{PatternMatcher, RegexMatcher, validate_credentials};
 use serde_json::Value;
 
 use crate::wire::ConnectorSummary;
@@ -39,6 +42,49 @@ pub struct Connector {
     pub is_oauth2: bool,
     pub logo_path: Option<PathBuf>,
     pub oauth2: Option<OAuth2Settings>,
+    /// The form's `html-pattern`s, compiled when the catalog is loaded.
+    pub patterns: Patterns,
+}
+
+/// A connector's `html-pattern` validations, compiled once (HTML whole-value anchoring)
+/// and shared read-only, so validating credentials neither compiles nor locks.
+#[derive(Debug, Clone, Default)]
+pub struct Patterns(Arc<HashMap<String, Result<regex::Regex, String>>>);
+
+impl Patterns {
+    /// Compiles every `html-pattern` of the form.
+    pub fn compile(config: &ConnectorConfig) -> Patterns {
+        let compiled = config
+            .config_fields
+            .iter()
+            .filter_map(|f| f.validation.as_ref())
+            .filter(|v| v.kind == ValidationKind::HtmlPattern)
+            .map(|v| (v.pattern.clone(), RegexMatcher::compile(&v.pattern)))
+            .collect();
+        Patterns(Arc::new(compiled))
+    }
+
+    /// How many distinct patterns are compiled.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the form has no pattern.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl PatternMatcher for Patterns {
+    fn whole_match(&self, pattern: &str, value: &str) -> Result<bool, String> {
+        match self.0.get(pattern) {
+            Some(Ok(re)) => Ok(re.is_match(value)),
+            Some(Err(e)) => Err(e.clone()),
+            // Only the form's own patterns are ever asked for; compile a stranger rather
+            // than fail, without caching it.
+            None => RegexMatcher::compile(pattern).map(|re| re.is_match(value)),
+        }
+    }
 }
 
 /// All connectors.
@@ -93,6 +139,7 @@ impl Connector {
             })
             .collect();
         Ok(Connector {
+            patterns: Patterns::compile(&c.config),
             key: c.key,
             summary,
             is_oauth2: c.config.connector_type == ConnectorType::Oauth2,
@@ -118,9 +165,48 @@ impl Connector {
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        validate_credentials(&self.model, &json, &RegexMatcher::new())
+        validate_credentials(&self.model, &json, &self.patterns)
             .into_iter()
             .map(|(k, e)| (k, e.to_string()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use linkhub_protocol::validate::PatternMatcher;
+
+    use super::Catalog;
+
+    fn test_catalog() -> Catalog {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/catalog");
+        Catalog::load(&dir).expect("test catalog loads")
+    }
+
+    #[test]
+    fn patterns_are_compiled_once_at_load_with_html_anchoring() {
+        let catalog = test_catalog();
+        let c = catalog.by_provider("acme_hr").expect("acme_hr");
+        assert!(!c.patterns.is_empty(), "acme_hr has html-pattern fields");
+        assert!(
+            c.patterns.0.get("[a-z0-9-]+").is_some_and(Result::is_ok),
+            "compiled at load"
+        );
+        // Whole-value semantics: a match inside the value is not enough.
+        assert_eq!(c.patterns.whole_match("[a-z0-9-]+", "acme"), Ok(true));
+        assert_eq!(c.patterns.whole_match("[a-z0-9-]+", "Acme corp"), Ok(false));
+        assert_eq!(c.patterns.whole_match("[a-z]+", "abc"), Ok(true));
+        assert_eq!(c.patterns.whole_match("[a-z]+", "abc1"), Ok(false));
+        assert!(c.patterns.whole_match("(", "x").is_err());
+    }
+
+    #[test]
+    fn validation_uses_the_compiled_patterns() {
+        let catalog = test_catalog();
+        let c = catalog.by_provider("acme_hr").expect("acme_hr");
+        let bad = BTreeMap::from([("subdomain".to_string(), "!!".to_string())]);
+        assert!(!c.validate(&bad).is_empty());
     }
 }

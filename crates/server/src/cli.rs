@@ -84,7 +84,8 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server.
+    /// Run the HTTP server: the API, the hub pages (/link, /embed), the loader
+    /// (/linkhub.js) and the operator console (/console, signed in with the API key).
     Serve(ServeArgs),
     /// Connect sessions.
     #[command(subcommand)]
@@ -98,6 +99,23 @@ pub enum Command {
     /// Connector guides.
     #[command(subcommand)]
     Guide(GuideCommand),
+    /// Connector catalogs.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Write a catalog of generated connectors (for benches and performance tests):
+    /// keys synthetic-00000…, spread over twelve categories, every tenth one OAuth2.
+    Synthetic {
+        /// How many connectors.
+        #[arg(long)]
+        count: usize,
+        /// The folder to write (created; existing connectors of the same keys are replaced).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -108,9 +126,13 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1].
     #[arg(long, env = "LINKHUB_HOST")]
     pub host: Option<String>,
-    /// The widget's built files (Trunk's dist/), served at / and /link.
+    /// The widget's built files (Trunk's dist/), served at /, /link, /embed and /linkhub.js.
     #[arg(long, env = "LINKHUB_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// Example host pages (the repository's examples/), served at /examples/ with a
+    /// host-page Content-Security-Policy that lets them frame the hub.
+    #[arg(long, env = "LINKHUB_EXAMPLES_DIR")]
+    pub examples_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -208,6 +230,7 @@ struct FileConfig {
     port: Option<u16>,
     host: Option<String>,
     web_dir: Option<PathBuf>,
+    examples_dir: Option<PathBuf>,
 }
 
 /// A failure with its exit code (2: configuration or catalog, 1: anything else).
@@ -325,6 +348,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     );
     match &cli.command {
         Command::Guide(GuideCommand::Import { file, check }) => guide_import(file, *check),
+        Command::Catalog(CatalogCommand::Synthetic { count, out }) => {
+            linkhub_protocol::catalog::synthetic_catalog(*count, out)
+                .map_err(|e| fail(1, format!("{}: {e}", out.display())))?;
+            println!("wrote {count} connectors to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => serve(g, &r, args).await,
         Command::Session(SessionCommand::Create(args)) => {
             let (_, db, project) = open(g, &r).await?;
@@ -521,6 +550,15 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     {
         tracing::warn!(dir = %dir.display(), "--web-dir has no index.html");
     }
+    let examples_dir = args.examples_dir.clone().or_else(|| f.examples_dir.clone());
+    if let Some(dir) = &examples_dir
+        && !dir.is_dir()
+    {
+        return Err(fail(
+            2,
+            format!("--examples-dir {} is not a folder", dir.display()),
+        ));
+    }
     let settings = Settings {
         public_url,
         allowed_origins,
@@ -530,6 +568,7 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
             .or_else(|| f.webhook_url.clone())
             .filter(|u| !u.is_empty()),
         web_dir,
+        examples_dir,
         webhook_retry_base_ms: g
             .webhook_retry_base_ms
             .or(f.webhook_retry_base_ms)

@@ -222,19 +222,20 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, Stri
 }
 
 /// Middleware: any error response that is not already JSON (axum's own rejections,
-/// 405, the body limit's 413…) is rewritten as an [`ErrorBody`].
+/// 405, the body limit's 413…) is rewritten as an [`ErrorBody`]. HTML pages (the
+/// operator console's error pages) are left as they are.
 pub async fn json_errors(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    let is_json_or_html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if is_json_or_html {
         return response;
     }
     let message = match status {

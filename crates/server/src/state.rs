@@ -27,6 +27,8 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     pub webhook_url: Option<String>,
     pub web_dir: Option<PathBuf>,
+    /// Example host pages, served at `/examples/`.
+    pub examples_dir: Option<PathBuf>,
     /// First retry delay of a failed webhook; doubles per attempt (capped at one hour).
     pub webhook_retry_base_ms: u64,
     /// Attempts before a delivery is marked failed.

@@ -571,3 +571,50 @@ pub async fn session_by_id(db: &Db, id: &str) -> ApiResult<Session> {
     }
     Ok(session)
 }
+
+/// One webhook delivery of the outbox, as the operator console shows it.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_type: String,
+    /// `pending`, `delivered`, `failed` or `skipped`.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_ms: i64,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// The webhook deliveries about an account, newest first.
+pub async fn deliveries_for_account(
+    db: &Db,
+    project_id: &str,
+    account_id: &str,
+) -> ApiResult<Vec<DeliveryRow>> {
+    let rows = sqlx::query(
+        "SELECT id, event_type, status, attempts, next_attempt_ms, last_status_code, \
+         last_error, created_at, delivered_at FROM webhook_deliveries \
+         WHERE project_id = $1 AND account_id = $2 ORDER BY created_at DESC, id",
+    )
+    .bind(project_id)
+    .bind(account_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DeliveryRow {
+                id: row.try_get("id")?,
+                event_type: row.try_get("event_type")?,
+                status: row.try_get("status")?,
+                attempts: row.try_get("attempts")?,
+                next_attempt_ms: row.try_get("next_attempt_ms")?,
+                last_status_code: row.try_get("last_status_code")?,
+                last_error: row.try_get("last_error")?,
+                created_at: row.try_get("created_at")?,
+                delivered_at: row.try_get("delivered_at")?,
+            })
+        })
+        .collect()
+}

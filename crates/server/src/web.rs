@@ -1,4 +1,5 @@
-//! The widget's built files, the standalone auth-link page, and connector logos.
+//! The widget's built files, the hub pages (`/link` for auth links, `/embed` for the
+//! loader's iframe), the example host pages of `--examples-dir`, and connector logos.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -22,6 +23,28 @@ pub fn csp(state: &AppState) -> String {
     )
 }
 
+/// The Content-Security-Policy of a host page of `--examples-dir`: its scripts (the
+/// loader and its own) come from this origin, and it frames the hub, which is here too or
+/// at the public URL.
+pub fn host_csp(state: &AppState) -> String {
+    let public = url::Url::parse(&state.settings.public_url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    let mut frames = vec!["'self'".to_string()];
+    frames.extend(public);
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; frame-src {}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'",
+        frames.join(" ")
+    )
+}
+
+/// The loader host pages include by a fixed name: cached briefly, so a fix reaches every
+/// host within minutes without a request per page view.
+const LOADER: &str = "/linkhub.js";
+
 /// Trunk's content-hashed names (`app-0123456789abcdef_bg.wasm`) never change content.
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -31,7 +54,16 @@ fn is_hashed(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn finish(state: &AppState, path: &str, mut response: Response) -> Response {
+/// Which kind of page a response is, for its policy headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    /// The widget: `/link`, `/embed` and the files of `--web-dir`.
+    Hub,
+    /// A host page of `--examples-dir`.
+    Host,
+}
+
+fn finish(state: &AppState, page: Page, path: &str, mut response: Response) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -39,8 +71,19 @@ fn finish(state: &AppState, path: &str, mut response: Response) -> Response {
         .is_some_and(|v| v.starts_with("text/html"));
     let ok = response.status().is_success();
     let headers = response.headers_mut();
+    let is_js = path.ends_with(".js") || path.ends_with(".mjs");
+    if ok && is_js {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        );
+    }
     if is_html {
-        if let Ok(v) = HeaderValue::from_str(&csp(state)) {
+        let policy = match page {
+            Page::Hub => csp(state),
+            Page::Host => host_csp(state),
+        };
+        if let Ok(v) = HeaderValue::from_str(&policy) {
             headers.insert(header::CONTENT_SECURITY_POLICY, v);
         }
         headers.insert(
@@ -51,6 +94,8 @@ fn finish(state: &AppState, path: &str, mut response: Response) -> Response {
     } else if ok {
         let cache = if is_hashed(path) {
             "public, max-age=31536000, immutable"
+        } else if page == Page::Hub && path == LOADER {
+            "public, max-age=300"
         } else {
             "no-cache"
         };
@@ -81,11 +126,13 @@ pub async fn static_files(State(state): State<AppState>, req: Request) -> ApiRes
     if response.status() == StatusCode::NOT_FOUND {
         return Err(ApiError::not_found("Not found"));
     }
-    Ok(finish(&state, &path, response))
+    Ok(finish(&state, Page::Hub, &path, response))
 }
 
-/// `/link`: the standalone auth-link page (the widget's `index.html`).
-pub async fn auth_link_page(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+/// `/link` (the standalone auth-link page) and `/embed` (the page the loader frames): both
+/// are the widget's `index.html`, which tells them apart by its path.
+pub async fn hub_page(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let path = req.uri().path().to_string();
     let Some(dir) = state.settings.web_dir.clone() else {
         return Err(ApiError::not_found(
             "The hub page is not available: start the server with --web-dir",
@@ -99,7 +146,40 @@ pub async fn auth_link_page(State(state): State<AppState>, req: Request) -> ApiR
     if response.status() == StatusCode::NOT_FOUND {
         return Err(ApiError::not_found("index.html is missing from --web-dir"));
     }
-    Ok(finish(&state, "/link", response))
+    Ok(finish(&state, Page::Hub, &path, response))
+}
+
+/// `/examples` and `/examples/`: the example host page.
+pub async fn examples_index(State(state): State<AppState>) -> ApiResult<Response> {
+    if state.settings.examples_dir.is_none() {
+        return Err(ApiError::not_found("Not found"));
+    }
+    Ok(axum::response::Redirect::to("/examples/host.html").into_response())
+}
+
+/// `/examples/{*path}`: the files of `--examples-dir`, with the host-page policy.
+pub async fn examples(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    req: Request,
+) -> ApiResult<Response> {
+    let Some(dir) = state.settings.examples_dir.clone() else {
+        return Err(ApiError::not_found("Not found"));
+    };
+    let (mut parts, body) = req.into_parts();
+    // The folder is served at its root: `/examples/host.js` is `<dir>/host.js`.
+    parts.uri = format!("/{file}")
+        .parse()
+        .map_err(|_| ApiError::not_found("Not found"))?;
+    let response = ServeDir::new(dir)
+        .oneshot(Request::from_parts(parts, body))
+        .await
+        .map_err(ApiError::internal)?
+        .map(Body::new);
+    if !response.status().is_success() && response.status() != StatusCode::NOT_MODIFIED {
+        return Err(ApiError::not_found("Not found"));
+    }
+    Ok(finish(&state, Page::Host, &file, response))
 }
 
 /// `/catalog/{key}/{file}`: a connector's logo.

@@ -4,7 +4,6 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
@@ -13,7 +12,7 @@ use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use support::{API_KEY, Options, Server, cli};
+use support::{API_KEY, Options, Server, cli, receiver, wait_for};
 
 async fn start() -> Server {
     Server::start(Options::default()).await
@@ -797,6 +796,27 @@ async fn static_files_auth_link_page_and_csp() {
         csp.contains(&format!("frame-ancestors 'self' {origin}")),
         "{csp}"
     );
+    // /embed, the page the loader frames: the same page and the same policy.
+    let r = s.http.get(s.url("/embed")).send().await.expect("req");
+    assert_eq!(r.status(), 200);
+    let e = r.headers().clone();
+    for name in [
+        "referrer-policy",
+        "cache-control",
+        "content-security-policy",
+    ] {
+        assert_eq!(e[name], h[name], "{name}");
+    }
+    assert!(
+        e["content-security-policy"]
+            .to_str()
+            .expect("s")
+            .contains(&format!("frame-ancestors 'self' {origin};"))
+    );
+    assert_eq!(
+        r.text().await.expect("html"),
+        "<!doctype html><title>hub</title>"
+    );
     let r = s.http.get(s.url("/")).send().await.expect("req");
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("content-security-policy").is_some());
@@ -821,14 +841,129 @@ async fn static_files_auth_link_page_and_csp() {
         .await
         .expect("req");
     assert_eq!(r.headers()["content-encoding"], "gzip");
+    // The loader: JavaScript, cached briefly (its name never changes), no CORS needed.
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["cache-control"], "public, max-age=300");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert!(r.headers().get("content-security-policy").is_none());
+    let r = s.http.get(s.url("/missing.js")).send().await.expect("req");
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn examples_dir_is_served_with_a_host_page_policy() {
+    let examples = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        examples.path().join("host.html"),
+        "<!doctype html><title>host</title><script src=\"/linkhub.js\"></script>",
+    )
+    .expect("write");
+    std::fs::write(examples.path().join("host.js"), "void 0;").expect("write");
+    std::fs::write(examples.path().join("host.css"), "body{}").expect("write");
+    let public = "http://hub.example:8080";
+    let s = Server::start(Options {
+        examples_dir: Some(examples.path().into()),
+        env: vec![("LINKHUB_PUBLIC_URL".into(), public.into())],
+        ..Options::default()
+    })
+    .await;
+    let r = s
+        .http
+        .get(s.url("/examples/host.html"))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("s")
+        .to_string();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains(&format!("frame-src 'self' {public};")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert!(r.text().await.expect("html").contains("/linkhub.js"));
+    let r = s
+        .http
+        .get(s.url("/examples/host.js"))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let r = s
+        .http
+        .get(s.url("/examples/host.css"))
+        .send()
+        .await
+        .expect("req");
     assert!(
         r.headers()["content-type"]
             .to_str()
             .expect("s")
-            .contains("javascript")
+            .starts_with("text/css")
     );
-    let r = s.http.get(s.url("/missing.js")).send().await.expect("req");
+    let r = s.http.get(s.url("/examples/")).send().await.expect("req");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/examples/host.html");
+    for missing in ["/examples/nope.html", "/examples/../Cargo.toml"] {
+        let r = s.http.get(s.url(missing)).send().await.expect("req");
+        assert_eq!(r.status(), 404, "{missing}");
+    }
+    // Without --examples-dir there is nothing there.
+    let plain = start().await;
+    let r = plain
+        .http
+        .get(plain.url("/examples/host.html"))
+        .send()
+        .await
+        .expect("req");
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn catalog_synthetic_writes_a_catalog_that_serve_accepts() {
+    let out = tempfile::tempdir().expect("dir");
+    let dir = out.path().join("synthetic");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_linkhub-server"))
+        .args(["catalog", "synthetic", "--count", "25", "--out"])
+        .arg(&dir)
+        .env("LINKHUB_DATA_DIR", out.path().join("unused"))
+        .output()
+        .expect("run");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(
+        !out.path().join("unused").exists(),
+        "no data directory needed"
+    );
+    let s = Server::start(Options {
+        catalog: Some(dir),
+        ..Options::default()
+    })
+    .await;
+    let v = body(
+        s.hub(Method::GET, "/hub/connectors", &s.token("o1").await)
+            .send()
+            .await
+            .expect("req"),
+    )
+    .await;
+    let list = v["integrations"].as_array().expect("list");
+    assert_eq!(list.len(), 25, "{v}");
+    assert!(list.iter().any(|c| c["provider"] == "synthetic-00024"));
 }
 
 #[tokio::test]
@@ -897,25 +1032,6 @@ async fn openapi_document_matches_the_routes() {
 
 // ---------------------------------------------------------------- webhooks
 
-type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>;
-
-async fn receiver(listener: tokio::net::TcpListener) -> Received {
-    let got: Received = Arc::default();
-    let store = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let store = store.clone();
-            async move {
-                store.lock().expect("lock").push((headers, body));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    got
-}
-
 fn webhook_secret(s: &Server) -> String {
     let out = cli(s, &["project", "show", "--json"]);
     assert!(
@@ -947,16 +1063,6 @@ fn time_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-async fn wait_for(got: &Received, n: usize, secs: u64) -> Vec<(axum::http::HeaderMap, String)> {
-    for _ in 0..secs * 20 {
-        if got.lock().expect("lock").len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    got.lock().expect("lock").clone()
 }
 
 #[tokio::test]
