@@ -113,6 +113,8 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .route("/healthz", get(|| async { "ok" }))
+    .route("/", get(web::hub_page))
+    .route("/index.html", get(web::hub_page))
     .route("/link", get(web::hub_page))
     .route("/embed", get(web::hub_page))
     .route("/examples", get(web::examples_index))

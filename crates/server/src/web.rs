@@ -6,21 +6,50 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// The Content-Security-Policy of every hub HTML page.
-pub fn csp(state: &AppState) -> String {
+/// The Content-Security-Policy of every hub HTML page. `script_hashes` are the
+/// `'sha256-…'` sources of the page's inline scripts (Trunk's module loader), so exactly
+/// those run and no other inline script can.
+pub fn csp(state: &AppState, script_hashes: &[String]) -> String {
     let mut ancestors = vec!["'self'".to_string()];
     ancestors.extend(state.settings.allowed_origins.iter().cloned());
+    let mut scripts = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
+    scripts.extend(script_hashes.iter().cloned());
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+        "default-src 'self'; script-src {}; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; frame-ancestors {}; base-uri 'none'; \
          form-action 'self'",
+        scripts.join(" "),
         ancestors.join(" ")
     )
+}
+
+/// CSP hash sources (`'sha256-<base64>'`) of the inline `<script>` elements of an HTML page
+/// the widget build wrote (Trunk puts its module loader inline). A script with a `src`
+/// attribute is not inline and needs no hash.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let body_and_more = &after[open_end + 1..];
+        let Some(close) = body_and_more.find("</script") else { break };
+        if !tag.contains("src=") {
+            let digest = Sha256::digest(body_and_more[..close].as_bytes());
+            let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+            hashes.push(format!("'sha256-{b64}'"));
+        }
+        rest = &body_and_more[close..];
+    }
+    hashes
 }
 
 /// The Content-Security-Policy of a host page of `--examples-dir`: its scripts (the
@@ -63,7 +92,17 @@ enum Page {
     Host,
 }
 
-fn finish(state: &AppState, page: Page, path: &str, mut response: Response) -> Response {
+fn finish(state: &AppState, page: Page, path: &str, response: Response) -> Response {
+    finish_with(state, page, path, &[], response)
+}
+
+fn finish_with(
+    state: &AppState,
+    page: Page,
+    path: &str,
+    script_hashes: &[String],
+    mut response: Response,
+) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -80,7 +119,7 @@ fn finish(state: &AppState, page: Page, path: &str, mut response: Response) -> R
     }
     if is_html {
         let policy = match page {
-            Page::Hub => csp(state),
+            Page::Hub => csp(state, script_hashes),
             Page::Host => host_csp(state),
         };
         if let Ok(v) = HeaderValue::from_str(&policy) {
@@ -138,15 +177,16 @@ pub async fn hub_page(State(state): State<AppState>, req: Request) -> ApiResult<
             "The hub page is not available: start the server with --web-dir",
         ));
     };
-    let response = ServeFile::new(dir.join("index.html"))
-        .oneshot(req)
+    let html = tokio::fs::read_to_string(dir.join("index.html"))
         .await
-        .map_err(ApiError::internal)?
-        .map(Body::new);
-    if response.status() == StatusCode::NOT_FOUND {
-        return Err(ApiError::not_found("index.html is missing from --web-dir"));
-    }
-    Ok(finish(&state, Page::Hub, &path, response))
+        .map_err(|_| ApiError::not_found("index.html is missing from --web-dir"))?;
+    let hashes = inline_script_hashes(&html);
+    let mut response = html.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(finish_with(&state, Page::Hub, &path, &hashes, response))
 }
 
 /// `/examples` and `/examples/`: the example host page.
@@ -224,7 +264,19 @@ pub async fn logo(
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed;
+    use super::{inline_script_hashes, is_hashed};
+
+    #[test]
+    fn hashes_inline_scripts_only() {
+        let html = "<head><script type=\"module\">import init from '/a.js';</script>\
+                    <script src=\"/x.js\"></script><script>\n</script></head>";
+        let hashes = inline_script_hashes(html);
+        assert_eq!(hashes.len(), 2, "{hashes:?}");
+        // `printf %s "import init from '/a.js';" | openssl dgst -sha256 -binary | base64`
+        assert_eq!(hashes[0], "'sha256-aOee+rvEUMphqlepW7nBjXpcT6aM6jxNXbtEv0XP738='");
+        assert_ne!(hashes[0], hashes[1]);
+        assert!(inline_script_hashes("<script>unterminated").is_empty());
+    }
 
     #[test]
     fn recognises_trunk_hashed_names() {
