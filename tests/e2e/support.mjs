@@ -15,9 +15,11 @@ const env = (name) => {
 };
 
 /** Starts `linkhub-server serve` on 127.0.0.1 with a fresh data dir; resolves once it listens. */
-export async function startServer({ catalog = env('LINKHUB_CATALOG'), extraArgs = [], extraEnv = {} } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'linkhub-e2e-'));
-  const apiKey = `lh_test_${randomBytes(16).toString('hex')}`;
+export async function startServer({ catalog = env('LINKHUB_CATALOG'), extraArgs = [], extraEnv = {}, dataDir, apiKey } = {}) {
+  // A given data dir (a restart) is kept on stop; a fresh one is removed.
+  const ownDir = !dataDir;
+  dataDir ||= mkdtempSync(join(tmpdir(), 'linkhub-e2e-'));
+  apiKey ||= `lh_test_${randomBytes(16).toString('hex')}`;
   const args = ['--data-dir', dataDir, '--catalog', catalog, 'serve', '--port', '0', '--web-dir', env('LINKHUB_DIST'), ...extraArgs];
   const child = spawn(env('LINKHUB_SERVER_BIN'), args, {
     env: { ...process.env, LINKHUB_API_KEY: apiKey, RUST_LOG: 'warn', ...extraEnv },
@@ -46,8 +48,10 @@ export async function startServer({ catalog = env('LINKHUB_CATALOG'), extraArgs 
         process.kill(child.pid, 'SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
+    /** Removes the data dir of a server started on a given one. */
+    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
 
@@ -83,3 +87,70 @@ export async function newPage(browser) {
   page.on('pageerror', (err) => errors.push(String(err)));
   return { page, context, errors };
 }
+
+/** `linkhub-server project show --json` on the server's data dir (webhook secret, ids). */
+export async function projectInfo(server) {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(env('LINKHUB_SERVER_BIN'), ['--data-dir', server.dataDir, '--catalog', env('LINKHUB_CATALOG'), 'project', 'show', '--json'], {
+    env: { ...process.env, LINKHUB_API_KEY: server.apiKey, LINKHUB_LOG: 'warn' },
+  });
+  return JSON.parse(out.toString());
+}
+
+/** A static HTTP server on 127.0.0.1 answering `routes[path]` ({type, body}); 404 otherwise. */
+export async function startStaticServer(routes) {
+  const http = await import('node:http');
+  const srv = http.createServer((req, res) => {
+    const route = routes[new URL(req.url, 'http://x').pathname];
+    if (!route) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': route.type, 'cache-control': 'no-store' });
+    res.end(route.body);
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${srv.address().port}`, stop: () => new Promise((r) => srv.close(r)) };
+}
+
+/**
+ * A webhook receiver that verifies Standard Webhooks signatures (`webhook-id`,
+ * `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>` keyed by the base64
+ * part of `whsec_…`) and keeps the verified events.
+ */
+export async function startWebhookReceiver(secret) {
+  const http = await import('node:http');
+  const { createHmac, timingSafeEqual } = await import('node:crypto');
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const events = [];
+  const rejected = [];
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      const id = req.headers['webhook-id'];
+      const ts = req.headers['webhook-timestamp'];
+      const expected = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest();
+      const ok = String(req.headers['webhook-signature'] || '').split(' ').some((sig) => {
+        const [version, value] = sig.split(',');
+        const given = Buffer.from(value || '', 'base64');
+        return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+      });
+      if (ok) events.push(JSON.parse(body)); else rejected.push(body);
+      res.writeHead(ok ? 204 : 401);
+      res.end();
+    });
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${srv.address().port}/hooks`, events, rejected, stop: () => new Promise((r) => srv.close(r)) };
+}
+
+/** Collects Content-Security-Policy violations in every frame of a context. */
+export async function watchCsp(context) {
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+}
+
+/** CSP violations recorded so far in a page or frame. */
+export const cspViolations = (frame) => frame.evaluate(() => window.__cspViolations || []);

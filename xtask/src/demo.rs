@@ -16,16 +16,14 @@ pub fn demo(args: &[String]) -> Result {
     std::fs::create_dir_all(&data_dir)?;
     let public_url = format!("http://127.0.0.1:{port}");
 
-    step(TAG, "creating a connect session for the demo user");
-    let session = output(
-        server_cmd(&server, &data_dir, &public_url)
-            .args(["session", "create", "--owner-id", "demo-user"])
-            .args(["--owner-name", "Demo Company"])
-            .args(["--username", "demo@example.com"])
-            .args(["--expires-in", "86400", "--json"]),
-    )?;
-    let link = json_string_field(&session, "auth_link_url")
-        .ok_or_else(|| crate::util::Failure("the session answer had no auth_link_url".into()))?;
+    let key_file = demo_api_key(&data_dir)?;
+    step(TAG, "creating connect sessions for the demo user");
+    let link = demo_session(&server, &data_dir, &public_url, "demo-user")?;
+    let embed = demo_session(&server, &data_dir, &public_url, "demo-embed-user")?;
+    let embed_token = embed
+        .split_once("#token=")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
 
     println!();
     println!("  linkhub demo — data in {}", data_dir.display());
@@ -33,10 +31,13 @@ pub fn demo(args: &[String]) -> Result {
     println!("  Auth link (valid 24 hours; open it in a browser):");
     println!("    {link}");
     println!();
-    println!("  Embedding demo (the host page of examples/, hub in a modal or inline):");
-    println!("    {public_url}/examples/host.html");
+    println!("  Embedding demo (a host page opening the Hub as a modal or inline):");
+    println!("    {public_url}/examples/host.html#token={embed_token}");
     println!();
-    println!("  API docs: {public_url}/openapi.json");
+    println!("  Operator console (sign in with the demo project's API key, kept in");
+    println!("  {}):", key_file.display());
+    println!("    {public_url}/console");
+    println!("  API description: {public_url}/openapi.json");
     println!("  Stop with Ctrl-C; a second run reuses the data.");
     println!();
 
@@ -51,9 +52,56 @@ pub fn demo(args: &[String]) -> Result {
     exec(serve)
 }
 
-/// The server command with the demo's data directory and catalog.
+/// Creates a 24-hour connect session and returns its auth link.
+fn demo_session(server: &Path, data_dir: &Path, public_url: &str, owner: &str) -> Result<String> {
+    let session = output(
+        server_cmd(server, data_dir, public_url)
+            .args(["session", "create", "--owner-id", owner])
+            .args(["--owner-name", "Demo Company"])
+            .args(["--username", "demo@example.com"])
+            .args(["--expires-in", "86400", "--json"]),
+    )?;
+    json_string_field(&session, "auth_link_url")
+        .ok_or_else(|| crate::util::Failure("the session answer had no auth_link_url".into()))
+}
+
+/// The demo project's API key: made once from the OS's random source and kept in the data
+/// folder with owner-only permissions, so the console can be signed into on every run.
+fn demo_api_key(data_dir: &Path) -> Result<std::path::PathBuf> {
+    use std::io::Read;
+    let path = data_dir.join("demo-api-key");
+    if !path.exists() {
+        let mut bytes = [0u8; 24];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        write_private(&path, &format!("lh_demo_{key}\n"))?;
+    }
+    Ok(path)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, content: &str) -> Result {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, content: &str) -> Result {
+    Ok(std::fs::write(path, content)?)
+}
+
+/// The server command with the demo's data directory, catalog and API key.
 fn server_cmd(bin: &Path, data_dir: &Path, public_url: &str) -> std::process::Command {
+    let key = std::fs::read_to_string(data_dir.join("demo-api-key")).unwrap_or_default();
     let mut c = cmd(bin);
+    c.env("LINKHUB_API_KEY", key.trim());
     c.arg("--data-dir")
         .arg(data_dir)
         .arg("--catalog")
