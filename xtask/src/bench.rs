@@ -1,15 +1,39 @@
 //! `cargo xtask bench`: performance figures, printed, never asserted by timed tests.
+//!
+//! `bench server` builds the server with the `server` profile, starts it on a free loopback
+//! port with a throwaway data directory (SQLite, or PostgreSQL with `--postgres`) and runs
+//! `linkhub-bench` against it: concurrent simulated end users creating sessions and linking
+//! accounts, then a check that no account was lost or duplicated.
+//!
+//! `bench widget` builds the release widget, serves it from the real server (`server` profile;
+//! the demo catalog, and a synthetic 1,000-connector one) and measures it in headless Chromium
+//! with `tests/bench/widget.mjs`.
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::build;
-use crate::util::{Result, cmd, fail, root, run, step};
+use crate::util::{Failure, Result, cmd, fail, info, root, run, status, step};
+
+const TAG: &str = "bench";
+
+const USAGE: &str = "\
+cargo xtask bench server [--postgres] [--clients 32] [--duration 10] [--warmup 1]
+                         [--retry-every 4] [--threads 1] [--timeout 10]
+    concurrent end users against the `server`-profile build on loopback; every option
+    but --postgres goes to linkhub-bench (`target/server/linkhub-bench --help`)
+cargo xtask bench widget [--loads 10]
+    the release widget served by the real server, in headless Chromium";
 
 pub fn bench(args: &[String]) -> Result {
-    match args.first().map(String::as_str) {
-        Some("server") => fail("bench server: not implemented yet (issue 3, item 5)"),
-        Some("widget") => fail("bench widget: not implemented yet (issue 5, item 9)"),
-        _ => fail("usage: cargo xtask bench server|widget"),
+    match args.split_first() {
+        Some((what, rest)) if what == "server" => server(rest),
+        Some((what, rest)) if what == "widget" => widget(rest),
+        _ => fail(format!("usage:\n{USAGE}")),
     }
 }
 
@@ -31,4 +55,336 @@ pub fn catalog(args: &[String]) -> Result<PathBuf> {
         .args(["catalog", "synthetic", "--count", &n.to_string(), "--out"])
         .arg(&out))?;
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// bench server
+
+fn server(args: &[String]) -> Result {
+    let mut postgres = false;
+    let mut forwarded = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "--postgres" => postgres = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            _ => forwarded.push(a.clone()),
+        }
+    }
+
+    step(
+        "build",
+        "server + load generator: cargo build -p linkhub-server --profile server --bins",
+    );
+    run(cmd("cargo").args([
+        "build",
+        "-p",
+        "linkhub-server",
+        "--profile",
+        "server",
+        "--bins",
+    ]))?;
+    let bin_dir = build::target_dir().join("server");
+    let server_bin = bin_dir.join("linkhub-server");
+    let bench_bin = bin_dir.join("linkhub-bench");
+    for b in [&server_bin, &bench_bin] {
+        if !b.exists() {
+            return fail(format!("the build finished but {} is missing", b.display()));
+        }
+    }
+
+    let pg = if postgres {
+        step(TAG, "starting a PostgreSQL cluster on a free loopback port");
+        Some(
+            crate::pg::PgCluster::start_temp()
+                .map_err(|e| Failure(format!("could not start PostgreSQL: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let data_dir = TempDir::new("linkhub-bench")?;
+    let api_key = format!("lh_bench_{}", random_hex(16));
+
+    step(
+        TAG,
+        &format!(
+            "starting linkhub-server ({}, data in {})",
+            if postgres { "PostgreSQL" } else { "SQLite" },
+            data_dir.0.display()
+        ),
+    );
+    let mut c = cmd(&server_bin);
+    c.arg("--data-dir")
+        .arg(&data_dir.0)
+        .arg("--catalog")
+        .arg(root().join("catalog"))
+        .args(["serve", "--port", "0"])
+        .env("LINKHUB_API_KEY", &api_key)
+        .env("LINKHUB_LOG", "warn")
+        // Nothing from the caller's shell may point the bench elsewhere.
+        .env_remove("LINKHUB_CONFIG")
+        .env_remove("LINKHUB_WEBHOOK_URL")
+        .env_remove("LINKHUB_PUBLIC_URL")
+        .env_remove("LINKHUB_DATA_DIR");
+    match &pg {
+        Some(pg) => c.env("DATABASE_URL", &pg.url),
+        None => c.env_remove("DATABASE_URL"),
+    };
+    let server = RunningServer::start(c)?;
+    info(
+        TAG,
+        &format!("server {} (pid {})", server.url, server.pid()),
+    );
+    if let Some(load) = loadavg() {
+        info(
+            TAG,
+            &format!(
+                "load average before the run: {load} on {} cores (other work on the machine \
+                 lowers the figures)",
+                cores()
+            ),
+        );
+    }
+
+    let cpu_before = server.cpu_seconds();
+    let started = Instant::now();
+    let mut b = cmd(&bench_bin);
+    b.args(["--url", &server.url])
+        .args(["--backend", if postgres { "postgres" } else { "sqlite" }])
+        .args(&forwarded)
+        .env("LINKHUB_API_KEY", &api_key);
+    let outcome = status(&mut b);
+    let wall = started.elapsed().as_secs_f64();
+    if let (Some(before), Some(after)) = (cpu_before, server.cpu_seconds()) {
+        let used = after - before;
+        println!(
+            "  server process: {used:.1} CPU-seconds in {wall:.1} s = {:.2} of {} cores \
+             (the load generator and any other work share the rest)",
+            used / wall,
+            cores()
+        );
+    }
+    drop(server); // stops it by PID
+    drop(pg);
+    drop(data_dir);
+    let outcome = outcome?;
+    if !outcome.success() {
+        return fail(format!(
+            "linkhub-bench reported a failure ({outcome}): see the verification above"
+        ));
+    }
+    Ok(())
+}
+
+/// A server process started here, stopped by its PID when dropped (also on failure).
+struct RunningServer {
+    child: Child,
+    url: String,
+}
+
+impl RunningServer {
+    /// Spawns the server and waits for `linkhub-server listening on http://…` on its stdout.
+    fn start(mut c: Command) -> Result<RunningServer> {
+        let mut child = c
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                Failure(format!(
+                    "could not start {}: {e}",
+                    c.get_program().display()
+                ))
+            })?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return fail("no stdout from the server");
+        };
+        let (tx, rx) = mpsc::channel();
+        // Reads the listening line, then keeps draining stdout so the server never blocks.
+        thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                if let Some(url) = line
+                    .strip_prefix("linkhub-server listening on ")
+                    .map(|u| u.trim().trim_end_matches('/').to_string())
+                {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(url);
+                    }
+                } else {
+                    eprintln!("[server] {line}");
+                }
+            }
+        });
+        let mut server = RunningServer {
+            child,
+            url: String::new(),
+        };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) if url.starts_with("http://") => {
+                server.url = url;
+                Ok(server)
+            }
+            Ok(url) => fail(format!("the server listens on an unexpected URL: {url}")),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                fail("the server did not print its listening line within 60 s")
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let code = server.child.wait().ok();
+                fail(format!(
+                    "the server exited before listening ({}); its log is above",
+                    code.map(|c| c.to_string()).unwrap_or_default()
+                ))
+            }
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// User + system CPU time of the server process so far (Linux `/proc`), in seconds.
+    fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        // Fields after the `(comm)` part: state is field 3, utime 14, stime 15.
+        let rest = stat.get(stat.rfind(')')? + 2..)?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: f64 = fields.get(11)?.parse().ok()?;
+        let stime: f64 = fields.get(12)?.parse().ok()?;
+        Some((utime + stime) / clock_ticks())
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        // SIGTERM by PID for a clean shutdown; SIGKILL (of this child only) after 10 s.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                info(TAG, &format!("server (pid {}) stopped", self.pid()));
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        info(TAG, &format!("server (pid {}) killed", self.pid()));
+    }
+}
+
+/// A directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> Result<TempDir> {
+        let dir =
+            std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), random_hex(4)));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `n` random bytes as hex, from the kernel (falls back to time and PID).
+fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
+    if !ok {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+            ^ u128::from(std::process::id());
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (seed >> ((i % 16) * 8)) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn loadavg() -> Option<String> {
+    let s = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+}
+
+fn cores() -> usize {
+    thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn clock_ticks() -> f64 {
+    crate::util::version_of("getconf", "CLK_TCK")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// bench widget
+
+fn widget(args: &[String]) -> Result {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    crate::setup::setup()?;
+    let dist = build::widget()?;
+    crate::test::size_report(&dist)?;
+    // The optimised build serves the pages: a dev-profile server spends hundreds of
+    // milliseconds compressing the wasm, which is not the widget's time.
+    let server = build::server_with_profile(Some("server"))?;
+    if !has_synthetic_catalog(&server) {
+        return fail(
+            "bench widget needs the synthetic 1,000-connector catalog, but this server has no \
+             `linkhub-server catalog synthetic` subcommand yet",
+        );
+    }
+    let synthetic = catalog(&["--synthetic".into(), "1000".into()])?;
+
+    step(
+        TAG,
+        "widget in headless Chromium: node tests/bench/widget.mjs",
+    );
+    let mut c = cmd("node");
+    c.current_dir(root().join("tests"))
+        .arg("bench/widget.mjs")
+        .args(args)
+        .env("LINKHUB_SERVER_BIN", &server)
+        .env("LINKHUB_DIST", &dist)
+        .env("LINKHUB_CATALOG", root().join("catalog"))
+        .env("LINKHUB_SYNTHETIC_CATALOG", &synthetic)
+        .env("LINKHUB_ROOT", root())
+        .env("LINKHUB_CHROMIUM", "/usr/bin/chromium")
+        .env(
+            "LINKHUB_CHROMIUM_ARGS",
+            crate::test::CHROMIUM_ARGS.join(" "),
+        );
+    run(&mut c)
+}
+
+/// Whether the server binary knows `catalog synthetic` (a colleague's subcommand).
+fn has_synthetic_catalog(server: &Path) -> bool {
+    Command::new(server)
+        .args(["catalog", "synthetic", "--help"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
