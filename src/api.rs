@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use linkhub_protocol::hub::ErrorBody;
+use linkhub_protocol::hub::{
+    ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreatedAccount, ErrorBody,
+    HubAccount,
+};
 use serde::de::DeserializeOwned;
 
 use crate::config::HubConfig;
@@ -56,7 +59,11 @@ impl ApiError {
                 fields: parsed.and_then(|b| b.fields).unwrap_or_default(),
             },
             404 => ApiError::NotFound(message),
-            409 | 424 | 502 if parsed.as_ref().is_some_and(|b| b.provider_response.is_some()) => {
+            409 | 424 | 502
+                if parsed
+                    .as_ref()
+                    .is_some_and(|b| b.provider_response.is_some()) =>
+            {
                 ApiError::Provider(message)
             }
             _ => ApiError::Server { status, message },
@@ -171,10 +178,98 @@ impl Drop for AbortOnDrop {
 }
 
 /// `GET /hub/connectors`.
-pub async fn connectors(
-    cfg: &HubConfig,
-) -> Result<linkhub_protocol::hub::ConnectorList, ApiError> {
+pub async fn connectors(cfg: &HubConfig) -> Result<linkhub_protocol::hub::ConnectorList, ApiError> {
     request(cfg, Method::Get, "/hub/connectors", None, None).await
+}
+
+/// `GET /hub/settings`: features and, in edit mode, the account being edited.
+pub async fn settings(cfg: &HubConfig) -> Result<linkhub_protocol::hub::HubSettings, ApiError> {
+    request(cfg, Method::Get, "/hub/settings", None, None).await
+}
+
+/// `GET /hub/connectors/{id}`: one connector's form and guide.
+pub async fn connector(
+    cfg: &HubConfig,
+    integration_id: &str,
+) -> Result<linkhub_protocol::hub::ConnectorDetail, ApiError> {
+    let path = format!("/hub/connectors/{}", encode_segment(integration_id));
+    request(cfg, Method::Get, &path, None, None).await
+}
+
+/// `GET /hub/accounts/{id}`: the account being edited (secrets redacted).
+pub async fn account(cfg: &HubConfig, id: &str) -> Result<HubAccount, ApiError> {
+    let path = format!("/hub/accounts/{}", encode_segment(id));
+    request(cfg, Method::Get, &path, None, None).await
+}
+
+/// `POST /hub/accounts` with an `Idempotency-Key`, so a retry of the same submit links once.
+pub async fn create_account(
+    cfg: &HubConfig,
+    body: &CreateAccountRequest,
+    idempotency_key: &str,
+) -> Result<CreatedAccount, ApiError> {
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    request(
+        cfg,
+        Method::Post,
+        "/hub/accounts",
+        Some(body),
+        Some(idempotency_key),
+    )
+    .await
+}
+
+/// `PATCH /hub/accounts/{id}` with only the changed values.
+pub async fn update_account(
+    cfg: &HubConfig,
+    id: &str,
+    body: &CreateAccountRequest,
+) -> Result<HubAccount, ApiError> {
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let path = format!("/hub/accounts/{}", encode_segment(id));
+    request(cfg, Method::Patch, &path, Some(body), None).await
+}
+
+/// `POST /hub/connection_attempts`: starts an OAuth attempt for a connector.
+pub async fn create_attempt(
+    cfg: &HubConfig,
+    integration_id: &str,
+) -> Result<ConnectionAttemptCreated, ApiError> {
+    // The reference server also reads `integration_id`, which the protocol type lacks.
+    let body = serde_json::json!({ "token": cfg.token, "integration_id": integration_id });
+    request(
+        cfg,
+        Method::Post,
+        "/hub/connection_attempts",
+        Some(body.to_string()),
+        None,
+    )
+    .await
+}
+
+/// `GET /hub/connection_attempts/{id}`.
+pub async fn attempt(cfg: &HubConfig, id: &str) -> Result<ConnectionAttempt, ApiError> {
+    let path = format!("/hub/connection_attempts/{}", encode_segment(id));
+    request(cfg, Method::Get, &path, None, None).await
+}
+
+/// `DELETE /hub/connection_attempts/{id}`: the user gave up on this attempt.
+pub async fn cancel_attempt(cfg: &HubConfig, id: &str) -> Result<serde_json::Value, ApiError> {
+    let path = format!("/hub/connection_attempts/{}", encode_segment(id));
+    request(cfg, Method::Delete, &path, None, None).await
+}
+
+/// Percent-encodes a path segment or query value (everything but unreserved characters).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -198,5 +293,11 @@ mod tests {
         }
         assert!(ApiError::from_response(503, "not json").is_retryable());
         assert!(!ApiError::from_response(400, "").is_retryable());
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_segment("dagster"), "dagster");
+        assert_eq!(encode_segment("a/b c?"), "a%2Fb%20c%3F");
     }
 }

@@ -3,8 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError};
+use linkhub_protocol::hub::ConnectorSummary;
+
+use crate::api;
 use crate::components::connector_list::ConnectorList;
+use crate::components::connector_page::ConnectorPage;
+use crate::components::error_screen::ErrorScreen;
 use crate::components::status::StatusScreen;
 use crate::config::{HubConfig, provide_config, use_config};
 use crate::i18n::*;
@@ -39,7 +43,9 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         .and_then(|c| c.locale.as_deref())
         .and_then(|l| l.parse::<Locale>().ok())
     {
-        i18n.set_locale(locale);
+        // In an effect: the provider's own first effect sets its initial (browser) locale,
+        // and this one, created after it, runs after it.
+        Effect::new(move |_| i18n.set_locale(locale));
     }
     let Some(config) = config else {
         return view! {
@@ -65,14 +71,24 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     .into_any()
 }
 
-/// Loads the session's connectors and lists them, or says why it can't.
+/// Loads the session's connectors (and, at the same time, its settings) and shows the list,
+/// or the one connector directly when the session allows only one.
 #[component]
 fn ConnectorsScreen() -> impl IntoView {
     let i18n = use_i18n();
     let cfg = use_config();
+    let cfg2 = cfg.clone();
     let connectors = LocalResource::new(move || {
         let cfg = cfg.clone();
         async move { api::connectors(&cfg).await }
+    });
+    let settings = LocalResource::new(move || {
+        let cfg = cfg2.clone();
+        async move { api::settings(&cfg).await }
+    });
+    let retry = Callback::new(move |()| {
+        connectors.refetch();
+        settings.refetch();
     });
     view! {
         <Transition fallback=move || {
@@ -83,54 +99,65 @@ fn ConnectorsScreen() -> impl IntoView {
             }
         }>
             {move || {
-                connectors
-                    .get()
-                    .map(|result| match result {
-                        Ok(list) => view! { <ConnectorList connectors=list.integrations /> }.into_any(),
-                        Err(err) => view! { <ErrorScreen error=err on_retry=move || connectors.refetch() /> }.into_any(),
-                    })
+                let list = connectors.get()?;
+                let settings = settings.get()?;
+                Some(match (list, settings) {
+                    (Ok(list), Ok(settings)) => {
+                        view! {
+                            <Navigator
+                                connectors=list.integrations
+                                existing_account_id=settings.existing_account_id
+                            />
+                        }
+                            .into_any()
+                    }
+                    (Err(err), _) | (_, Err(err)) => {
+                        view! { <ErrorScreen error=err on_retry=retry /> }.into_any()
+                    }
+                })
             }}
         </Transition>
     }
 }
 
-/// A failed load: an expired session, or a retry for what may pass on a second try.
+/// List → connector page. The list stays mounted (hidden) while a connector is open, so the
+/// search and filter are as the user left them on the way back.
 #[component]
-fn ErrorScreen(error: ApiError, on_retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
-    let i18n = use_i18n();
-    let kind = match error {
-        ApiError::SessionExpired => Failure::Expired,
-        ApiError::Network => Failure::Network,
-        _ => Failure::Server,
-    };
-    let title = move || match kind {
-        Failure::Expired => t_string!(i18n, session_expired_title).to_string(),
-        Failure::Network => t_string!(i18n, network_error_title).to_string(),
-        Failure::Server => t_string!(i18n, server_error_title).to_string(),
-    };
-    let body = move || match kind {
-        Failure::Expired => t_string!(i18n, session_expired_body).to_string(),
-        Failure::Network => t_string!(i18n, network_error_body).to_string(),
-        Failure::Server => t_string!(i18n, server_error_body).to_string(),
-    };
-    let retry = error.is_retryable().then(|| {
-        view! {
-            <button type="button" class="lh-button lh-button--primary" on:click=move |_| on_retry()>
-                {t!(i18n, retry)}
-            </button>
+fn Navigator(
+    /// Every connector of the session.
+    connectors: Vec<ConnectorSummary>,
+    /// Edit mode: the account this session edits.
+    existing_account_id: Option<String>,
+) -> impl IntoView {
+    let active: Vec<ConnectorSummary> = connectors.iter().filter(|c| c.active).cloned().collect();
+    if let [only] = active.as_slice() {
+        // A session for one provider: no list to go back to.
+        return view! {
+            <ConnectorPage connector=only.clone() existing_account_id=existing_account_id />
         }
-    });
-    view! {
-        <StatusScreen title=title body=body>
-            {retry}
-        </StatusScreen>
+        .into_any();
     }
-}
-
-/// What kind of failure a screen reports.
-#[derive(Clone, Copy)]
-enum Failure {
-    Expired,
-    Network,
-    Server,
+    let selected = RwSignal::new(None::<ConnectorSummary>);
+    let on_select = Callback::new(move |c: ConnectorSummary| selected.set(Some(c)));
+    let on_back = Callback::new(move |()| selected.set(None));
+    let existing = StoredValue::new(existing_account_id);
+    view! {
+        <div class="lh-hub__list" style:display=move || selected.with(Option::is_some).then_some("none")>
+            <ConnectorList connectors=connectors on_select=on_select />
+        </div>
+        {move || {
+            selected
+                .get()
+                .map(|c| {
+                    view! {
+                        <ConnectorPage
+                            connector=c
+                            existing_account_id=existing.get_value()
+                            on_back=on_back
+                        />
+                    }
+                })
+        }}
+    }
+    .into_any()
 }

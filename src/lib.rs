@@ -2,7 +2,11 @@
 //! allows, walks the user through each connector's guide, and links the account.
 //!
 //! Layout: `config` (what the widget was opened with), `api` (the one HTTP client and its
-//! error type; no view code), `app` (screens), `components/` (one file per component).
+//! error type; no view code), `form` (the linking form's rules; no view code), `browser`
+//! (panic-free wrappers over browser APIs), `app` (screens), `components/` (one file per
+//! component).
+
+#![recursion_limit = "256"]
 
 // The macro form keeps the build free of ICU data crates; its build.rs successor pulls them in.
 #[allow(deprecated)]
@@ -13,12 +17,34 @@ pub use i18n_gen::i18n;
 
 pub mod api;
 pub mod app;
+pub mod browser;
 pub mod components;
 pub mod config;
+pub mod form;
+
+#[cfg(test)]
+mod test_support;
 
 /// Mounts the widget into `<body>`; called once by `main` in the browser.
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+}
+
+#[cfg(test)]
+mod locale_tests {
+    /// Every locale must have exactly the keys of English (the macro checks keys at compile
+    /// time, but only warns for missing ones).
+    #[test]
+    fn every_locale_has_the_same_keys() {
+        let read = |name: &str| -> std::collections::BTreeSet<String> {
+            let path = format!("{}/locales/{name}.json", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let map: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            map.keys().cloned().collect()
+        };
+        assert_eq!(read("en"), read("fr"));
+    }
 }

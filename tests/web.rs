@@ -76,7 +76,9 @@ async fn lists_connector_names_and_filters_as_you_type() {
     assert_eq!(names(&root), vec!["Dagster"]);
 
     input.set_value("zzz");
-    input.dispatch_event(&web_sys::Event::new("input").expect("event")).expect("dispatch");
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
     leptos::task::tick().await;
     assert!(names(&root).is_empty());
     let empty = root
@@ -84,7 +86,10 @@ async fn lists_connector_names_and_filters_as_you_type() {
         .expect("query")
         .and_then(|e| e.text_content())
         .unwrap_or_default();
-    assert!(empty.contains("zzz"), "no-match message names the query: {empty}");
+    assert!(
+        empty.contains("zzz"),
+        "no-match message names the query: {empty}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -92,4 +97,244 @@ fn reads_the_session_from_the_fragment() {
     let cfg = linkhub::config::HubConfig::from_fragment("#token=t0k&locale=fr").expect("config");
     assert_eq!(cfg.token, "t0k");
     assert_eq!(cfg.locale.as_deref(), Some("fr"));
+}
+
+// ---------------------------------------------------------------------------------------
+// The linking form: rules and states in a real browser (the browser's own RegExp).
+
+use linkhub::browser::BrowserPatterns;
+use linkhub::components::linking_form::LinkingForm;
+use linkhub_protocol::config::ConnectorConfig;
+use linkhub_protocol::hub::HubAccount;
+use linkhub_protocol::validate::PatternMatcher;
+
+fn zendesk_config() -> ConnectorConfig {
+    serde_json::from_value(serde_json::json!({
+        "key": "zendesk", "name": "Zendesk", "type": "custom",
+        "preview": "https://{subdomain}.zendesk.com",
+        "configFields": [
+            {"key": "subdomain", "label": "Subdomain", "type": "text", "required": true,
+             "validation": {"type": "html-pattern", "pattern": "[a-z0-9]([a-z0-9\\-]{0,61}[a-z0-9])?",
+                            "error": "Only the subdomain, in lowercase."}},
+            {"key": "auth_method", "label": "Method", "type": "select", "required": true,
+             "value": "api_token",
+             "options": [{"label": "API token", "value": "api_token"}, {"label": "Password", "value": "password"}]},
+            {"key": "api_token", "label": "API token", "type": "password", "required": true, "secret": true,
+             "condition": {"field": "auth_method", "equals": "api_token"}},
+            {"key": "password", "label": "Password", "type": "password", "required": true, "secret": true,
+             "condition": {"field": "auth_method", "equals": "password"}},
+            {"key": "region", "label": "Region", "type": "text", "display": false, "value": "eu"}
+        ],
+        "configNotices": [
+            {"key": "pw", "type": "warning", "description": "Passwords are deprecated.", "position": "top", "anchor": "auth_method"}
+        ]
+    }))
+    .expect("config")
+}
+
+fn mount_form(account: Option<HubAccount>) -> web_sys::HtmlElement {
+    let root = container();
+    let config = zendesk_config();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <LinkingForm config=config integration_id="zendesk" account=account />
+            </I18nContextProvider>
+        }
+    });
+    handle.forget();
+    root
+}
+
+fn el(root: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
+    root.query_selector(selector)
+        .expect("query")
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into()
+        .expect("an HtmlElement")
+}
+
+fn attr(root: &web_sys::HtmlElement, selector: &str, name: &str) -> Option<String> {
+    el(root, selector).get_attribute(name)
+}
+
+async fn type_into(root: &web_sys::HtmlElement, selector: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = el(root, selector).dyn_into().expect("input");
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("event"))
+        .expect("dispatch");
+    leptos::task::tick().await;
+}
+
+async fn blur(root: &web_sys::HtmlElement, selector: &str) {
+    el(root, selector)
+        .dispatch_event(&web_sys::Event::new("blur").expect("event"))
+        .expect("dispatch");
+    leptos::task::tick().await;
+}
+
+fn text(root: &web_sys::HtmlElement, selector: &str) -> String {
+    el(root, selector).text_content().unwrap_or_default()
+}
+
+fn is_hidden(root: &web_sys::HtmlElement, selector: &str) -> bool {
+    el(root, selector).has_attribute("hidden")
+}
+
+#[wasm_bindgen_test]
+fn browser_regexp_has_html_pattern_semantics() {
+    let m = BrowserPatterns;
+    assert_eq!(
+        m.whole_match("user:[0-9a-f]{32}", "user:0afb128e57084fce8fd15c62d75e4bd6"),
+        Ok(true)
+    );
+    assert_eq!(
+        m.whole_match("[a-z]+", "abc1"),
+        Ok(false),
+        "anchored at the end"
+    );
+    assert_eq!(
+        m.whole_match("[a-z]+", "1abc"),
+        Ok(false),
+        "anchored at the start"
+    );
+    assert_eq!(
+        m.whole_match("a|b", "ab"),
+        Ok(false),
+        "alternation is grouped before anchoring"
+    );
+    assert!(
+        m.whole_match("(", "x").is_err(),
+        "a broken pattern is an error, not a panic"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn errors_show_after_blur_and_clear_while_typing() {
+    let root = mount_form(None);
+    leptos::task::tick().await;
+    let input = "#lh-field-subdomain";
+    type_into(&root, input, "Acme Corp").await;
+    assert!(
+        is_hidden(&root, "#lh-field-subdomain-error"),
+        "no error before the first blur"
+    );
+    blur(&root, input).await;
+    assert_eq!(
+        text(&root, "#lh-field-subdomain-error"),
+        "Only the subdomain, in lowercase."
+    );
+    assert_eq!(attr(&root, input, "aria-invalid").as_deref(), Some("true"));
+    assert!(
+        attr(&root, input, "aria-describedby")
+            .unwrap_or_default()
+            .contains("lh-field-subdomain-error")
+    );
+    type_into(&root, input, "acme").await;
+    assert!(is_hidden(&root, "#lh-field-subdomain-error"));
+    assert_eq!(attr(&root, input, "aria-invalid").as_deref(), Some("false"));
+    assert_eq!(
+        text(&root, ".lh-preview__value"),
+        "https://acme.zendesk.com"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn submit_shows_every_required_error_without_a_request() {
+    let root = mount_form(None);
+    leptos::task::tick().await;
+    let form = el(&root, "form");
+    form.dispatch_event(&web_sys::Event::new("submit").expect("event"))
+        .expect("dispatch");
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&root, "#lh-field-subdomain-error"),
+        "This field is required."
+    );
+    assert_eq!(
+        text(&root, "#lh-field-api_token-error"),
+        "This field is required."
+    );
+    // The hidden conditional field is not checked.
+    assert!(is_hidden(&root, "[data-field=password]"));
+    assert!(text(&root, ".lh-form__banner").contains("need your attention"));
+}
+
+#[wasm_bindgen_test]
+async fn conditional_fields_follow_the_select_and_hidden_fields_never_show() {
+    let root = mount_form(None);
+    leptos::task::tick().await;
+    assert!(!is_hidden(&root, "[data-field=api_token]"));
+    assert!(is_hidden(&root, "[data-field=password]"));
+    assert!(is_hidden(&root, "[data-field=region]"), "display:false");
+    let select: web_sys::HtmlSelectElement = el(&root, "#lh-field-auth_method")
+        .dyn_into()
+        .expect("select");
+    select.set_value("password");
+    select
+        .dispatch_event(&web_sys::Event::new("change").expect("event"))
+        .expect("dispatch");
+    leptos::task::tick().await;
+    assert!(is_hidden(&root, "[data-field=api_token]"));
+    assert!(!is_hidden(&root, "[data-field=password]"));
+    // The anchored notice sits in its field and describes it.
+    assert!(text(&root, "[data-field=auth_method]").contains("Passwords are deprecated."));
+    assert!(
+        attr(&root, "#lh-field-auth_method", "aria-describedby")
+            .unwrap_or_default()
+            .contains("lh-notice-pw")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn secrets_are_masked_with_a_labelled_toggle() {
+    let root = mount_form(None);
+    leptos::task::tick().await;
+    let input = "#lh-field-api_token";
+    assert_eq!(attr(&root, input, "type").as_deref(), Some("password"));
+    assert_eq!(
+        attr(&root, input, "autocomplete").as_deref(),
+        Some("new-password")
+    );
+    assert_eq!(attr(&root, input, "spellcheck").as_deref(), Some("false"));
+    let toggle = "button[aria-controls=lh-field-api_token]";
+    assert!(
+        text(&root, toggle).contains("API token"),
+        "the toggle names its field"
+    );
+    assert_eq!(
+        attr(&root, toggle, "aria-pressed").as_deref(),
+        Some("false")
+    );
+    el(&root, toggle).click();
+    leptos::task::tick().await;
+    assert_eq!(attr(&root, input, "type").as_deref(), Some("text"));
+    assert_eq!(attr(&root, toggle, "aria-pressed").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn edit_mode_shows_redacted_secrets_until_edit() {
+    let account: HubAccount = serde_json::from_value(serde_json::json!({
+        "secureId": "acc_1", "provider": "zendesk", "integrationId": "zendesk",
+        "setupInformation": {"subdomain": "acme", "auth_method": "api_token"},
+        "secrets": {"api_token": "__secretvalue:**redacted**x9Z2"}
+    }))
+    .expect("account");
+    let root = mount_form(Some(account));
+    leptos::task::tick().await;
+    let field = "[data-field=api_token]";
+    assert!(text(&root, field).contains("Saved value ending in x9Z2"));
+    assert!(is_hidden(&root, &format!("{field} .lh-field__control")));
+    el(&root, &format!("{field} .lh-field__redacted button")).click();
+    leptos::task::tick().await;
+    assert!(!is_hidden(&root, &format!("{field} .lh-field__control")));
+    let input: web_sys::HtmlInputElement =
+        el(&root, "#lh-field-api_token").dyn_into().expect("input");
+    assert_eq!(
+        input.value(),
+        "",
+        "the redacted placeholder is never put in an input"
+    );
+    assert_eq!(text(&root, "button[type=submit]"), "Save changes");
 }

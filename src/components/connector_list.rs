@@ -27,6 +27,9 @@ pub fn categories(list: &[ConnectorSummary]) -> Vec<String> {
 pub fn ConnectorList(
     /// The connectors from `GET /hub/connectors`.
     connectors: Vec<ConnectorSummary>,
+    /// Called with the connector the user picked (click, or Enter/Space on its button).
+    #[prop(optional, into)]
+    on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
@@ -101,7 +104,7 @@ pub fn ConnectorList(
                     <For
                         each=move || visible.get()
                         key=|c| c.integration_id.clone()
-                        children=move |c| view! { <ConnectorItem connector=c /> }
+                        children=move |c| view! { <ConnectorItem connector=c on_select=on_select /> }
                     />
                 </ul>
             </Show>
@@ -112,7 +115,12 @@ pub fn ConnectorList(
 
 /// One connector: its logo (or a lettered mark when there is none), name and category.
 #[component]
-fn ConnectorItem(connector: ConnectorSummary) -> impl IntoView {
+fn ConnectorItem(
+    /// The connector shown.
+    connector: ConnectorSummary,
+    /// Called when the user opens it.
+    on_select: Option<Callback<ConnectorSummary>>,
+) -> impl IntoView {
     let initial = connector
         .name
         .chars()
@@ -121,9 +129,20 @@ fn ConnectorItem(connector: ConnectorSummary) -> impl IntoView {
         .unwrap_or_default();
     let (logo_failed, set_logo_failed) = signal(connector.logo_url.is_none());
     let logo = connector.logo_url.clone().unwrap_or_default();
+    let picked = connector.clone();
+    let open = move |_| {
+        if let Some(cb) = on_select {
+            cb.run(picked.clone());
+        }
+    };
     view! {
         <li class="lh-list__item">
-            <button type="button" class="lh-connector" data-provider=connector.provider.clone()>
+            <button
+                type="button"
+                class="lh-connector"
+                data-provider=connector.provider.clone()
+                on:click=open
+            >
                 <span class="lh-connector__logo" aria-hidden="true">
                     <Show
                         when=move || !logo_failed.get()
@@ -179,17 +198,15 @@ mod tests {
 
     #[test]
     fn renders_the_names_of_active_connectors_only() {
-        let owner = Owner::new();
-        let html = owner.with(|| {
+        let html = crate::test_support::render(|| {
             let mut hidden = connector("Hidden", "crm");
             hidden.active = false;
-            let list = vec![connector("Dagster", "data"), connector("Oneflow", "documents"), hidden];
-            view! {
-                <I18nContextProvider>
-                    <ConnectorList connectors=list />
-                </I18nContextProvider>
-            }
-            .to_html()
+            let list = vec![
+                connector("Dagster", "data"),
+                connector("Oneflow", "documents"),
+                hidden,
+            ];
+            view! { <ConnectorList connectors=list /> }
         });
         assert!(html.contains("Dagster"), "{html}");
         assert!(html.contains("Oneflow"), "{html}");

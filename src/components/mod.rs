@@ -1,4 +1,12 @@
 //! The widget's components, one file each.
 
 pub mod connector_list;
+pub mod connector_page;
+pub mod error_screen;
+pub mod form_field;
+pub mod guide;
+pub mod linking_form;
+pub mod notice;
+pub mod oauth_connect;
 pub mod status;
+pub mod success;

@@ -1,0 +1,166 @@
+//! Thin, panic-free wrappers over the browser APIs the views use: timers, random keys, the
+//! clipboard, OAuth popups and `RegExp`. No view code here.
+//!
+//! Every function degrades instead of panicking (the release build aborts on panic, which
+//! would kill the whole widget); native builds get inert stand-ins so views can be rendered
+//! to HTML in `#[test]`s.
+
+use linkhub_protocol::validate::PatternMatcher;
+
+/// [`PatternMatcher`] on the browser's own `RegExp`, with HTML `pattern` semantics: the
+/// pattern is compiled as `^(?:p)$` with the `v` flag (what browsers use for the `pattern`
+/// attribute), falling back to `u` where `v` is not supported. The wasm carries no regex
+/// engine this way.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BrowserPatterns;
+
+#[cfg(target_arch = "wasm32")]
+impl PatternMatcher for BrowserPatterns {
+    fn whole_match(&self, pattern: &str, value: &str) -> Result<bool, String> {
+        let source = format!("^(?:{pattern})$");
+        let compiled = compile(&source, "v").or_else(|_| compile(&source, "u"))?;
+        Ok(compiled.test(value))
+    }
+}
+
+/// `new RegExp(source, flags)`, catching the `SyntaxError` a bad pattern throws.
+#[cfg(target_arch = "wasm32")]
+fn compile(source: &str, flags: &str) -> Result<js_sys::RegExp, String> {
+    use wasm_bindgen::JsCast;
+    let ctor: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"RegExp".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| "no RegExp".to_owned())?;
+    let args = js_sys::Array::of2(&source.into(), &flags.into());
+    js_sys::Reflect::construct(&ctor, &args)
+        .map_err(|e| {
+            js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "invalid pattern".to_owned())
+        })
+        .and_then(|r| r.dyn_into().map_err(|_| "not a RegExp".to_owned()))
+}
+
+/// Natively there is no `RegExp`: patterns are left to the server (views rendered in tests
+/// only need the other rules).
+#[cfg(not(target_arch = "wasm32"))]
+impl PatternMatcher for BrowserPatterns {
+    fn whole_match(&self, _pattern: &str, _value: &str) -> Result<bool, String> {
+        Ok(true)
+    }
+}
+
+/// Waits `ms` milliseconds (a `setTimeout` promise); returns at once outside a browser.
+pub async fn sleep(ms: i32) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ms;
+}
+
+/// A fresh random key (a UUID from `crypto.randomUUID`, else from `Math.random`), used as an
+/// `Idempotency-Key`.
+pub fn random_key() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if let Some(uuid) = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.random_uuid())
+        {
+            return uuid;
+        }
+        let part = || format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64);
+        format!("lh-{}{}{}", part(), part(), part())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        format!("native-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Copies text to the clipboard; `false` when the browser refused.
+pub async fn copy_text(text: &str) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        let promise = window.navigator().clipboard().write_text(text);
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+/// An OAuth popup window. Opened blank in the click handler (so no popup blocker stops it),
+/// pointed at the provider once the attempt exists.
+#[derive(Clone, Debug)]
+pub struct Popup {
+    #[cfg(target_arch = "wasm32")]
+    window: web_sys::Window,
+}
+
+impl Popup {
+    /// Opens `about:blank` in a popup; `None` when the browser blocked it. Must be called
+    /// synchronously from a user gesture.
+    pub fn open_blank() -> Option<Popup> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let window = web_sys::window()?
+                .open_with_url_and_target_and_features(
+                    "about:blank",
+                    "linkhub-oauth",
+                    "popup,width=600,height=720",
+                )
+                .ok()
+                .flatten()?;
+            Some(Popup { window })
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        None
+    }
+
+    /// Sends the popup to `url`; `false` when it is gone.
+    pub fn navigate(&self, url: &str) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.window.location().set_href(url).is_ok()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = url;
+            false
+        }
+    }
+
+    /// Whether the user (or the callback page) closed it.
+    pub fn is_closed(&self) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.window.closed().unwrap_or(true)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        true
+    }
+
+    /// Closes it, if still open.
+    pub fn close(&self) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = self.window.close();
+        }
+    }
+}

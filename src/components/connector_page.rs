@@ -1,0 +1,187 @@
+//! One connector's page: its guide beside the linking form (custom or OAuth), with the
+//! connector's notices and support link.
+
+use leptos::prelude::*;
+use linkhub_protocol::config::NoticePosition;
+use linkhub_protocol::hub::{ConnectorDetail, ConnectorSummary, HubAccount};
+
+use crate::api::{self, ApiError};
+use crate::components::error_screen::ErrorScreen;
+use crate::components::guide::GuideView;
+use crate::components::linking_form::LinkingForm;
+use crate::components::notice::NoticeView;
+use crate::config::use_config;
+use crate::i18n::*;
+
+/// Loads `GET /hub/connectors/{id}` (and, in edit mode, the account) and shows the page.
+#[component]
+pub fn ConnectorPage(
+    /// The connector picked in the list (or the session's only one).
+    connector: ConnectorSummary,
+    /// Edit mode: the account this session edits.
+    existing_account_id: Option<String>,
+    /// Back to the list; `None` when there is no list (one-connector session).
+    #[prop(optional)]
+    on_back: Option<Callback<()>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let cfg = use_config();
+    let integration_id = connector.integration_id.clone();
+    let page_id = StoredValue::new(connector.integration_id.clone());
+    let detail = LocalResource::new(move || {
+        let cfg = cfg.clone();
+        let id = integration_id.clone();
+        let account_id = existing_account_id.clone();
+        async move { load(&cfg, &id, account_id.as_deref()).await }
+    });
+    let retry = Callback::new(move |()| detail.refetch());
+    let back = on_back.map(|cb| {
+        view! {
+            <button type="button" class="lh-button lh-page__back" on:click=move |_| cb.run(())>
+                <span aria-hidden="true">"← "</span>
+                {t!(i18n, back)}
+            </button>
+        }
+    });
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // Moving focus to the heading tells screen-reader and keyboard users the screen changed.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
+    let logo = connector.logo_url.clone();
+    view! {
+        <article class="lh-page" aria-labelledby="lh-page-title">
+            <header class="lh-page__header">
+                {back}
+                <div class="lh-page__title-row">
+                    {logo.map(|src| view! { <img class="lh-page__logo" src=src alt="" width="40" height="40" /> })}
+                    <h2 id="lh-page-title" class="lh-page__title" tabindex="-1" node_ref=heading>
+                        {connector.name.clone()}
+                    </h2>
+                </div>
+            </header>
+            <Transition fallback=move || {
+                view! { <p class="lh-hub__loading" role="status">{t!(i18n, loading_connector)}</p> }
+            }>
+                {move || {
+                    detail
+                        .get()
+                        .map(|result| match result {
+                            Ok((detail, account)) => {
+                                view! {
+                                    <ConnectorBody
+                                        detail=detail
+                                        integration_id=page_id.get_value()
+                                        account=account
+                                    />
+                                }
+                                    .into_any()
+                            }
+                            Err(err) => view! { <ErrorScreen error=err on_retry=retry /> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </article>
+    }
+}
+
+/// The connector's detail and, when this session edits an account of this connector, the
+/// account.
+async fn load(
+    cfg: &crate::config::HubConfig,
+    integration_id: &str,
+    account_id: Option<&str>,
+) -> Result<(ConnectorDetail, Option<HubAccount>), ApiError> {
+    let detail = api::connector(cfg, integration_id).await?;
+    let account = match account_id {
+        Some(id) => Some(api::account(cfg, id).await?)
+            .filter(|a| a.integration_id == integration_id || a.provider == detail.config.key),
+        None => None,
+    };
+    Ok((detail, account))
+}
+
+/// The loaded page: notices, guide, form, support.
+#[component]
+pub fn ConnectorBody(
+    /// `GET /hub/connectors/{id}`.
+    detail: ConnectorDetail,
+    /// The id the connector was listed under (sent back when linking).
+    #[prop(into)]
+    integration_id: String,
+    /// The account being edited, if any.
+    account: Option<HubAccount>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let config = detail.config;
+    let unanchored = |position: NoticePosition| {
+        config
+            .config_notices
+            .iter()
+            .filter(|n| n.anchor.is_none() && n.position == position)
+            .cloned()
+            .map(|n| view! { <NoticeView notice=n /> })
+            .collect_view()
+    };
+    let top = unanchored(NoticePosition::Top);
+    let bottom = unanchored(NoticePosition::Bottom);
+    let guide = config
+        .guide
+        .clone()
+        .map(|g| view! { <GuideView guide=g /> });
+    let support = config
+        .support
+        .clone()
+        .filter(|s| is_safe_href(&s.link))
+        .map(|s| {
+            let name = config.name.clone();
+            view! {
+                <p class="lh-page__support">
+                    <a href=s.link target="_blank" rel="noopener noreferrer">
+                        {t!(i18n, support_link, name = name.clone())}
+                        <span class="lh-visually-hidden">" " {t!(i18n, opens_new_tab)}</span>
+                    </a>
+                    " "
+                    <span class="lh-page__support-text">{s.description}</span>
+                </p>
+            }
+        });
+    // One form for both kinds: an `oauth2` connector's fields go with it to the provider.
+    let action = view! {
+        <LinkingForm config=config.clone() integration_id=integration_id account=account />
+    };
+    view! {
+        <div class="lh-page__body">
+            {top}
+            <div class="lh-page__columns">
+                {guide}
+                <div class="lh-page__action">{action}</div>
+            </div>
+            {bottom}
+            {support}
+        </div>
+    }
+}
+
+/// Links the widget renders: http, https and mailto only (the importer already drops the
+/// rest; this guards configs from other sources).
+pub fn is_safe_href(href: &str) -> bool {
+    let lower = href.trim().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_and_mail_links_are_safe() {
+        assert!(is_safe_href("https://docs.dagster.io"));
+        assert!(is_safe_href("mailto:help@example.com"));
+        assert!(!is_safe_href("javascript:alert(1)"));
+        assert!(!is_safe_href(" JavaScript:alert(1)"));
+        assert!(!is_safe_href("data:text/html,x"));
+    }
+}

@@ -1,0 +1,58 @@
+//! A failed load or submit shown in place of a screen: an expired session, or a retry for
+//! what may pass on a second try.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::components::status::StatusScreen;
+use crate::i18n::*;
+
+/// What kind of failure a screen reports.
+#[derive(Clone, Copy)]
+enum Failure {
+    Expired,
+    Network,
+    NotFound,
+    Server,
+}
+
+/// The message for `error`, with a retry button when trying again may help.
+#[component]
+pub fn ErrorScreen(
+    /// What went wrong.
+    error: ApiError,
+    /// Called by the retry button (shown only for network and server errors).
+    on_retry: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = match error {
+        ApiError::SessionExpired => Failure::Expired,
+        ApiError::Network => Failure::Network,
+        ApiError::NotFound(_) => Failure::NotFound,
+        _ => Failure::Server,
+    };
+    let title = move || match kind {
+        Failure::Expired => t_string!(i18n, session_expired_title).to_string(),
+        Failure::Network => t_string!(i18n, network_error_title).to_string(),
+        Failure::NotFound => t_string!(i18n, not_found_title).to_string(),
+        Failure::Server => t_string!(i18n, server_error_title).to_string(),
+    };
+    let body = move || match kind {
+        Failure::Expired => t_string!(i18n, session_expired_body).to_string(),
+        Failure::Network => t_string!(i18n, network_error_body).to_string(),
+        Failure::NotFound => t_string!(i18n, not_found_body).to_string(),
+        Failure::Server => t_string!(i18n, server_error_body).to_string(),
+    };
+    let retry = error.is_retryable().then(|| {
+        view! {
+            <button type="button" class="lh-button lh-button--primary" on:click=move |_| on_retry.run(())>
+                {t!(i18n, retry)}
+            </button>
+        }
+    });
+    view! {
+        <StatusScreen title=title body=body>
+            {retry}
+        </StatusScreen>
+    }
+}

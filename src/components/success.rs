@@ -1,0 +1,57 @@
+//! The end of a successful link: which provider, which account.
+
+use leptos::prelude::*;
+
+use crate::i18n::*;
+
+/// A linked (or updated) account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Linked {
+    /// The account id the server gave it.
+    pub id: String,
+    /// The provider's display name.
+    pub provider: String,
+    /// An existing account was updated (edit mode) rather than created.
+    pub updated: bool,
+}
+
+/// The success screen, announced to screen readers.
+#[component]
+pub fn SuccessScreen(
+    /// What was linked.
+    linked: Linked,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let Linked {
+        id,
+        provider,
+        updated,
+    } = linked;
+    let provider2 = provider.clone();
+    view! {
+        <section class="lh-status lh-status--success" role="status" aria-live="polite">
+            <h3 class="lh-status__title">
+                {move || {
+                    if updated {
+                        t_string!(i18n, updated_title).to_string()
+                    } else {
+                        t_string!(i18n, success_title).to_string()
+                    }
+                }}
+            </h3>
+            <p class="lh-status__body">
+                {if updated {
+                    t!(i18n, updated_body, provider = provider.clone()).into_any()
+                } else {
+                    t!(i18n, success_body, provider = provider.clone()).into_any()
+                }}
+            </p>
+            <dl class="lh-status__facts">
+                <dt>{t!(i18n, provider_label)}</dt>
+                <dd>{provider2}</dd>
+                <dt>{t!(i18n, account_id_label)}</dt>
+                <dd><code data-testid="account-id">{id}</code></dd>
+            </dl>
+        </section>
+    }
+}

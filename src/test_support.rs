@@ -1,0 +1,29 @@
+//! Helpers for native tests that render views to HTML (`leptos` with `ssr`).
+
+use leptos::prelude::*;
+
+use crate::i18n::Locale;
+
+/// Renders `view` to HTML under a fresh owner with the English translations provided (the
+/// full `I18nContextProvider` needs an async executor natively), minus hydration markers.
+pub fn render<V: IntoView + 'static>(view: impl FnOnce() -> V) -> String {
+    // Effects never run when rendering to HTML; they only need somewhere to be spawned.
+    let _ = any_spawner::Executor::init_custom_executor(NoopExecutor);
+    let owner = Owner::new();
+    let html = owner.with(|| {
+        let ctx =
+            leptos_i18n::context::init_i18n_subcontext::<Locale>(Some(Signal::stored(Locale::en)));
+        provide_context(ctx);
+        view().to_html()
+    });
+    html.replace("<!>", "")
+}
+
+/// Drops every future: views rendered to HTML never need one to run.
+struct NoopExecutor;
+
+impl any_spawner::CustomExecutor for NoopExecutor {
+    fn spawn(&self, _fut: any_spawner::PinnedFuture<()>) {}
+    fn spawn_local(&self, _fut: any_spawner::PinnedLocalFuture<()>) {}
+    fn poll_local(&self) {}
+}
