@@ -70,6 +70,19 @@ impl ApiError {
         }
     }
 
+    /// A stable code for the host's `ERROR` event.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Network => "NETWORK_ERROR",
+            ApiError::SessionExpired => "SESSION_EXPIRED",
+            ApiError::Invalid { .. } => "INVALID_CREDENTIALS",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Provider(_) => "PROVIDER_ERROR",
+            ApiError::Server { .. } => "SERVER_ERROR",
+            ApiError::Decode => "INVALID_RESPONSE",
+        }
+    }
+
     /// Whether trying the same request again may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, ApiError::Network | ApiError::Server { .. })

@@ -16,22 +16,85 @@ use crate::i18n::*;
 /// The whole widget.
 #[component]
 pub fn App() -> impl IntoView {
-    let config = read_config();
     view! {
         <I18nContextProvider>
-            <Hub config=config />
+            <Boot />
         </I18nContextProvider>
     }
 }
 
+/// How this page was opened.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // native builds are never embedded
+enum Start {
+    /// The standalone auth-link page: the config is in the URL fragment (or missing).
+    Standalone(Option<HubConfig>),
+    /// In the loader's iframe (`/embed#origin=…`): the config arrives from that origin.
+    Embedded(String),
+}
+
 #[cfg(target_arch = "wasm32")]
-fn read_config() -> Option<HubConfig> {
-    crate::config::from_location()
+fn start() -> Start {
+    let location = web_sys::window().map(|w| w.location());
+    let path = location
+        .as_ref()
+        .and_then(|l| l.pathname().ok())
+        .unwrap_or_default();
+    if path.trim_end_matches('/').ends_with("/embed") {
+        let hash = location.and_then(|l| l.hash().ok()).unwrap_or_default();
+        if let Some(origin) = crate::host::origin_from_fragment(&hash) {
+            return Start::Embedded(origin);
+        }
+        return Start::Standalone(None);
+    }
+    Start::Standalone(crate::config::from_location())
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn read_config() -> Option<HubConfig> {
-    None
+fn start() -> Start {
+    Start::Standalone(None)
+}
+
+/// Waits for the host's options when embedded, then shows the hub.
+#[component]
+fn Boot() -> impl IntoView {
+    let i18n = use_i18n();
+    match start() {
+        Start::Standalone(config) => view! { <Hub config=config /> }.into_any(),
+        Start::Embedded(origin) => {
+            #[cfg(target_arch = "wasm32")]
+            let config = LocalResource::new(move || crate::host::handshake(origin.clone()));
+            #[cfg(not(target_arch = "wasm32"))]
+            let config = {
+                let _ = origin;
+                LocalResource::new(|| async { None::<HubConfig> })
+            };
+            on_escape_close();
+            view! {
+                <Suspense fallback=move || {
+                    view! {
+                        <p class="lh-hub__loading" role="status">
+                            {t!(i18n, loading_connectors)}
+                        </p>
+                    }
+                }>{move || config.get().map(|config| view! { <Hub config=config /> })}</Suspense>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Embedded, Esc inside the frame closes the hub like Esc on the host page does.
+fn on_escape_close() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, |ev| {
+            if ev.key() == "Escape" && !ev.default_prevented() {
+                crate::host::emit(crate::host::HostEvent::Exit);
+                crate::host::request_close();
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
 }
 
 /// Chooses the locale from the config and shows the session's screens.
@@ -59,6 +122,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         .into_any();
     };
     provide_config(config);
+    crate::host::emit(crate::host::HostEvent::Open);
     view! {
         <main class="lh-hub">
             <header class="lh-hub__header">

@@ -2,7 +2,7 @@
 //! allows, walks the user through each connector's guide, and links the account.
 //!
 //! Layout: `config` (what the widget was opened with), `api` (the one HTTP client and its
-//! error type; no view code), `form` (the linking form's rules; no view code), `browser`
+//! error type; no view code), `host` (all messaging with an embedding page), `form` (the linking form's rules; no view code), `browser`
 //! (panic-free wrappers over browser APIs), `app` (screens), `components/` (one file per
 //! component).
 
@@ -21,6 +21,7 @@ pub mod browser;
 pub mod components;
 pub mod config;
 pub mod form;
+pub mod host;
 
 #[cfg(test)]
 mod test_support;

@@ -26,6 +26,10 @@ pub fn ConnectorPage(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let cfg = use_config();
+    provide_context(crate::host::SelectedProvider(connector.provider.clone()));
+    crate::host::emit(crate::host::HostEvent::SelectConnector {
+        provider: connector.provider.clone(),
+    });
     let integration_id = connector.integration_id.clone();
     let page_id = StoredValue::new(connector.integration_id.clone());
     let detail = LocalResource::new(move || {

@@ -43,6 +43,26 @@ pub fn ErrorScreen(
         Failure::NotFound => t_string!(i18n, not_found_body).to_string(),
         Failure::Server => t_string!(i18n, server_error_body).to_string(),
     };
+    if matches!(kind, Failure::Expired) {
+        crate::host::emit(crate::host::HostEvent::SessionExpired);
+    }
+    // Embedded, the host can make a new session: hand control back to it.
+    let restart = (matches!(kind, Failure::Expired) && crate::host::is_embedded()).then(|| {
+        view! {
+            <button
+                type="button"
+                class="lh-button lh-button--primary"
+                on:click=move |_| {
+                    crate::host::emit(crate::host::HostEvent::Exit);
+                    crate::host::request_close();
+                }
+            >
+                {t!(i18n, session_expired_restart)}
+            </button>
+        }
+    });
+    let action = (matches!(kind, Failure::Expired) && !crate::host::is_embedded())
+        .then(|| view! { <p class="lh-status__body">{t!(i18n, session_expired_action)}</p> });
     let retry = error.is_retryable().then(|| {
         view! {
             <button type="button" class="lh-button lh-button--primary" on:click=move |_| on_retry.run(())>
@@ -52,7 +72,9 @@ pub fn ErrorScreen(
     });
     view! {
         <StatusScreen title=title body=body>
+            {action}
             {retry}
+            {restart}
         </StatusScreen>
     }
 }

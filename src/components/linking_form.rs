@@ -156,6 +156,9 @@ pub fn LinkingForm(
             return;
         }
         banner.set(None);
+        crate::host::emit(crate::host::HostEvent::Submit {
+            provider: crate::host::selected_provider(),
+        });
         if oauth {
             // Synchronous: the popup opens inside this user gesture.
             let values = body
@@ -309,6 +312,12 @@ fn apply_error(
     banner: RwSignal<Option<Banner>>,
     outcome: RwSignal<Option<Outcome>>,
 ) {
+    if err != ApiError::SessionExpired {
+        crate::host::emit(crate::host::HostEvent::Error {
+            code: err.code().to_string(),
+            message: err.to_string(),
+        });
+    }
     let next = match err {
         ApiError::SessionExpired => {
             outcome.try_set(Some(Outcome::Expired));

@@ -27,6 +27,10 @@ pub fn SuccessScreen(
         provider,
         updated,
     } = linked;
+    crate::host::emit(crate::host::HostEvent::Success {
+        account_id: id.clone(),
+        provider: crate::host::selected_provider(),
+    });
     let provider2 = provider.clone();
     view! {
         <section class="lh-status lh-status--success" role="status" aria-live="polite">

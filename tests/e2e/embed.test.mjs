@@ -11,7 +11,7 @@ import {
 
 const ROOT = process.env.LINKHUB_ROOT || join(import.meta.dirname, '..', '..');
 const DAGSTER_TOKEN = 'user:0afb128e57084fce8fd15c62d75e4bd6';
-const ONEFLOW_TOKEN = 'Ab12-Cd34-Ef56-Gh78-Ij90-Kl12-Mn34-Op5678';
+const ONEFLOW_TOKEN = 'Ab12-Cd34-Ef56-Gh78-Ij90-Kl12-Mn34-Op567';
 
 let host;
 let hostile;

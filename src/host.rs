@@ -1,0 +1,420 @@
+//! All messaging with an embedding host page; no view code.
+//!
+//! Embedded, the widget runs at `/embed#origin=<host origin>` inside the loader's iframe.
+//! It posts `ready` to exactly that origin and waits for the loader's `init`, which carries
+//! the session token and options, so the token never appears in a URL. Every message it
+//! accepts must come from that origin, from the parent window, and have the expected shape;
+//! anything else is ignored. Events go back the same way, in the manner of Plaid Link.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::HubConfig;
+
+/// Tag on every message, in both directions, so unrelated `postMessage` traffic is ignored.
+pub const SOURCE: &str = "linkhub";
+
+/// Something the host is told about, with the fields the loader's `LinkHubEvent` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    Open,
+    SelectConnector {
+        provider: String,
+    },
+    Submit {
+        provider: String,
+    },
+    Success {
+        account_id: String,
+        provider: String,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
+    SessionExpired,
+    Exit,
+}
+
+impl HostEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            HostEvent::Open => "OPEN",
+            HostEvent::SelectConnector { .. } => "SELECT_CONNECTOR",
+            HostEvent::Submit { .. } => "SUBMIT",
+            HostEvent::Success { .. } => "SUCCESS",
+            HostEvent::Error { .. } => "ERROR",
+            HostEvent::SessionExpired => "SESSION_EXPIRED",
+            HostEvent::Exit => "EXIT",
+        }
+    }
+
+    /// The event as the loader receives it (`event` of a `{source, type: "event"}` message).
+    pub fn to_wire(&self, session_id: &str, timestamp: &str) -> WireEvent {
+        let mut ev = WireEvent {
+            name: self.name().to_string(),
+            session_id: session_id.to_string(),
+            timestamp: timestamp.to_string(),
+            ..WireEvent::default()
+        };
+        match self {
+            HostEvent::SelectConnector { provider } | HostEvent::Submit { provider } => {
+                ev.provider = Some(provider.clone());
+            }
+            HostEvent::Success {
+                account_id,
+                provider,
+            } => {
+                ev.provider = Some(provider.clone());
+                ev.account_id = Some(account_id.clone());
+            }
+            HostEvent::Error { code, message } => {
+                ev.code = Some(code.clone());
+                ev.message = Some(message.clone());
+            }
+            HostEvent::Open | HostEvent::SessionExpired | HostEvent::Exit => {}
+        }
+        ev
+    }
+}
+
+/// An event on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WireEvent {
+    pub name: String,
+    pub session_id: String,
+    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The loader's `init` message.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct InitMessage {
+    pub source: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub token: String,
+    #[serde(default)]
+    pub options: InitOptions,
+}
+
+/// Options a host passes to `LinkHub.open` / `LinkHub.mount`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct InitOptions {
+    #[serde(default)]
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub whitelabel: bool,
+    /// A theme name; an object of tokens is accepted by the loader and applied by the theme
+    /// code, so here any non-string value is kept out of the config.
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+}
+
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(v.as_str().map(String::from))
+}
+
+impl InitMessage {
+    /// Parses a message's data; `None` for anything that is not a well-formed `init`.
+    pub fn parse(data: &serde_json::Value) -> Option<InitMessage> {
+        let msg: InitMessage = serde_json::from_value(data.clone()).ok()?;
+        (msg.source == SOURCE && msg.kind == "init" && !msg.token.is_empty()).then_some(msg)
+    }
+
+    /// The widget config this message describes (API on this page's own origin).
+    pub fn into_config(self) -> HubConfig {
+        HubConfig {
+            base_url: String::new(),
+            token: self.token,
+            locale: self.options.locale,
+            scopes: self.options.scopes.unwrap_or_default(),
+            whitelabel: self.options.whitelabel,
+            theme: self.options.theme,
+        }
+    }
+}
+
+/// The host origin named in an `/embed#origin=…` fragment, when it is a plain http(s)
+/// origin (scheme, host, optional port; nothing else).
+pub fn origin_from_fragment(fragment: &str) -> Option<String> {
+    let value = fragment
+        .trim_start_matches('#')
+        .split('&')
+        .find_map(|p| p.strip_prefix("origin="))?;
+    let origin = crate::config::percent_decode(value);
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))?;
+    let valid = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    valid.then_some(origin)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    //! The `postMessage` plumbing, browser only.
+    use std::cell::RefCell;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+
+    use super::*;
+
+    thread_local! {
+        static PARENT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+    }
+
+    /// Posts `ready` to the host and resolves with the first valid `init` from it.
+    pub async fn handshake(origin: String) -> Option<HubConfig> {
+        let window = web_sys::window()?;
+        let parent = window.parent().ok().flatten()?;
+        let (tx, rx) = futures_channel_oneshot();
+        let expected = origin.clone();
+        let parent_for_check = parent.clone();
+        let tx = RefCell::new(Some(tx));
+        let listener =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if ev.origin() != expected {
+                    return;
+                }
+                // Compare identities: a cross-origin WindowProxy fails `instanceof Window`.
+                let from_parent = ev
+                    .source()
+                    .is_some_and(|s| js_sys::Object::is(&s, parent_for_check.as_ref()));
+                if !from_parent {
+                    return;
+                }
+                let Ok(data) = serde_wasm_value(&ev.data()) else {
+                    return;
+                };
+                if let Some(msg) = InitMessage::parse(&data)
+                    && let Some(tx) = tx.borrow_mut().take()
+                {
+                    let _ = tx.send(msg);
+                }
+            });
+        window
+            .add_event_listener_with_callback("message", listener.as_ref().unchecked_ref())
+            .ok()?;
+        post(
+            &parent,
+            &origin,
+            &serde_json::json!({ "source": SOURCE, "type": "ready" }),
+        );
+        let msg = rx.await.ok();
+        let _ = window
+            .remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+        drop(listener);
+        let msg = msg?;
+        let session_id = random_id();
+        PARENT.with(|p| *p.borrow_mut() = Some((origin, session_id)));
+        Some(msg.into_config())
+    }
+
+    /// Sends an event to the host, when embedded; a no-op on the standalone page.
+    pub fn emit(event: HostEvent) {
+        let Some((origin, session_id)) = PARENT.with(|p| p.borrow().clone()) else {
+            return;
+        };
+        let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else {
+            return;
+        };
+        let timestamp = js_sys::Date::new_0()
+            .to_iso_string()
+            .as_string()
+            .unwrap_or_default();
+        let wire = event.to_wire(&session_id, &timestamp);
+        post(
+            &parent,
+            &origin,
+            &serde_json::json!({ "source": SOURCE, "type": "event", "event": wire }),
+        );
+    }
+
+    /// Asks the host to close the widget (Esc inside the frame, "Done" after success).
+    pub fn request_close() {
+        let Some((origin, _)) = PARENT.with(|p| p.borrow().clone()) else {
+            return;
+        };
+        if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
+            post(
+                &parent,
+                &origin,
+                &serde_json::json!({ "source": SOURCE, "type": "close" }),
+            );
+        }
+    }
+
+    pub fn is_embedded() -> bool {
+        PARENT.with(|p| p.borrow().is_some())
+    }
+
+    fn post(target: &web_sys::Window, origin: &str, msg: &serde_json::Value) {
+        if let Ok(value) = js_sys::JSON::parse(&msg.to_string()) {
+            let _ = target.post_message(&value, origin);
+        }
+    }
+
+    /// Structured-clone data → JSON value (via JSON.stringify; non-JSON data is rejected).
+    fn serde_wasm_value(data: &JsValue) -> Result<serde_json::Value, ()> {
+        let text = js_sys::JSON::stringify(data).map_err(|_| ())?;
+        let text = text.as_string().ok_or(())?;
+        serde_json::from_str(&text).map_err(|_| ())
+    }
+
+    fn random_id() -> String {
+        let mut bytes = [0u8; 16];
+        let ok = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+            .is_some();
+        if !ok {
+            return String::from("unknown");
+        }
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A one-shot channel from a `Closure` to an `async fn`, without pulling in a crate.
+    fn futures_channel_oneshot() -> (Sender, Receiver) {
+        let shared = std::rc::Rc::new(RefCell::new(Shared::default()));
+        (Sender(shared.clone()), Receiver(shared))
+    }
+
+    #[derive(Default)]
+    struct Shared {
+        value: Option<InitMessage>,
+        waker: Option<std::task::Waker>,
+    }
+
+    struct Sender(std::rc::Rc<RefCell<Shared>>);
+    struct Receiver(std::rc::Rc<RefCell<Shared>>);
+
+    impl Sender {
+        fn send(self, v: InitMessage) -> Result<(), ()> {
+            let mut s = self.0.borrow_mut();
+            s.value = Some(v);
+            if let Some(w) = s.waker.take() {
+                w.wake();
+            }
+            Ok(())
+        }
+    }
+
+    impl std::future::Future for Receiver {
+        type Output = Result<InitMessage, ()>;
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Self::Output> {
+            let mut s = self.0.borrow_mut();
+            match s.value.take() {
+                Some(v) => std::task::Poll::Ready(Ok(v)),
+                None => {
+                    s.waker = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::{emit, handshake, is_embedded, request_close};
+
+/// The provider key of the connector on screen, for the events that name it.
+#[derive(Clone, Debug)]
+pub struct SelectedProvider(pub String);
+
+/// The provider key of the connector on screen, when there is one.
+pub fn selected_provider() -> String {
+    leptos::prelude::use_context::<SelectedProvider>()
+        .map(|p| p.0)
+        .unwrap_or_default()
+}
+
+/// Native builds have no host page.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn emit(_event: HostEvent) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn request_close() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn is_embedded() -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_only_well_formed_init_messages() {
+        let good = serde_json::json!({
+            "source": "linkhub", "type": "init", "token": "t",
+            "options": { "locale": "fr", "scopes": ["a"], "whitelabel": true, "theme": { "primary": "#f00" } }
+        });
+        let msg = InitMessage::parse(&good).expect("valid init");
+        let cfg = msg.into_config();
+        assert_eq!(cfg.token, "t");
+        assert_eq!(cfg.locale.as_deref(), Some("fr"));
+        assert_eq!(cfg.scopes, vec!["a"]);
+        assert!(cfg.whitelabel);
+        assert_eq!(cfg.theme, None, "an object theme is not a theme name");
+
+        for bad in [
+            serde_json::json!({ "source": "other", "type": "init", "token": "t" }),
+            serde_json::json!({ "source": "linkhub", "type": "event", "token": "t" }),
+            serde_json::json!({ "source": "linkhub", "type": "init", "token": "" }),
+            serde_json::json!({ "source": "linkhub", "type": "init" }),
+            serde_json::json!("init"),
+        ] {
+            assert_eq!(InitMessage::parse(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_origin_must_be_a_plain_http_origin() {
+        assert_eq!(
+            origin_from_fragment("#origin=http%3A%2F%2F127.0.0.1%3A5000").as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(
+            origin_from_fragment("#origin=https://app.example.com").as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(origin_from_fragment("#origin=*"), None);
+        assert_eq!(origin_from_fragment("#origin=javascript:alert(1)"), None);
+        assert_eq!(origin_from_fragment("#origin=https://a.com/path"), None);
+        assert_eq!(origin_from_fragment("#token=x"), None);
+    }
+
+    #[test]
+    fn events_carry_their_fields() {
+        let ev = HostEvent::Success {
+            account_id: "acc_1".into(),
+            provider: "dagster".into(),
+        }
+        .to_wire("s1", "2026-11-22T00:00:00Z");
+        let json = serde_json::to_value(&ev).expect("serializes");
+        assert_eq!(json["name"], "SUCCESS");
+        assert_eq!(json["account_id"], "acc_1");
+        assert_eq!(json["provider"], "dagster");
+        assert_eq!(json["session_id"], "s1");
+        assert!(json.get("code").is_none());
+    }
+}
