@@ -38,10 +38,14 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(open_end) = after.find('>') else { break };
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..open_end];
         let body_and_more = &after[open_end + 1..];
-        let Some(close) = body_and_more.find("</script") else { break };
+        let Some(close) = body_and_more.find("</script") else {
+            break;
+        };
         if !tag.contains("src=") {
             let digest = Sha256::digest(&body_and_more.as_bytes()[..close]);
             let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
@@ -273,7 +277,10 @@ mod tests {
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 2, "{hashes:?}");
         // `printf %s "import init from '/a.js';" | openssl dgst -sha256 -binary | base64`
-        assert_eq!(hashes[0], "'sha256-aOee+rvEUMphqlepW7nBjXpcT6aM6jxNXbtEv0XP738='");
+        assert_eq!(
+            hashes[0],
+            "'sha256-aOee+rvEUMphqlepW7nBjXpcT6aM6jxNXbtEv0XP738='"
+        );
         assert_ne!(hashes[0], hashes[1]);
         assert!(inline_script_hashes("<script>unterminated").is_empty());
     }
