@@ -166,14 +166,26 @@ fn clippy() -> Result<Outcome> {
 /// Everything native on SQLite, then the server's suite again on a real PostgreSQL.
 fn native() -> Result<Outcome> {
     let mut all = cmd("cargo");
-    all.args(["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"])
-        .env("NEXTEST_HIDE_PROGRESS_BAR", "1");
+    all.args([
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--no-fail-fast",
+    ])
+    .env("NEXTEST_HIDE_PROGRESS_BAR", "1");
     let (ok_sqlite, out) = tee(&mut all)?;
     let (p1, f1) = nextest_counts(&out);
 
-    crate::util::info("pg", "starting a PostgreSQL cluster on a free loopback port");
-    let pg = PgCluster::start_temp()
-        .map_err(|e| Failure(format!("could not start PostgreSQL for the server tests: {e}")))?;
+    crate::util::info(
+        "pg",
+        "starting a PostgreSQL cluster on a free loopback port",
+    );
+    let pg = PgCluster::start_temp().map_err(|e| {
+        Failure(format!(
+            "could not start PostgreSQL for the server tests: {e}"
+        ))
+    })?;
     let mut server = cmd("cargo");
     server
         .args(["nextest", "run", "-p", "linkhub-server", "--no-fail-fast"])
