@@ -86,7 +86,7 @@ pub async fn create_session(
     };
     store::insert_session(
         db,
-        &NewSession {
+        NewSession {
             session: session.clone(),
             token_hash: crypto::sha256_hex(&token),
         },

@@ -613,7 +613,7 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
         .await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
-    state.db.pool.close().await;
+    state.db.close().await;
     result.map_err(|e| fail(1, format!("server: {e}")))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

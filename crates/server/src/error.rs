@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::wire::ErrorBody;
 
 /// A failed request.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
     Status { status: StatusCode, message: String },

@@ -13,7 +13,7 @@ use sqlx::Row;
 
 use crate::catalog::Connector;
 use crate::crypto;
-use crate::db::{now, rfc3339};
+use crate::db::{self, Backend, now, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, json_response};
 use crate::state::{AppState, HubSession};
 use crate::store::{self, Session};
@@ -185,37 +185,234 @@ fn link_connector<'a>(
     Ok(c)
 }
 
-async fn do_create(
-    state: &AppState,
-    session: &Session,
-    req: &CreateAccountRequest,
-) -> ApiResult<(StatusCode, CreatedAccount)> {
+/// A link request, validated (no database): the connector (its index in the catalog) and
+/// the credential values.
+type Prepared = ApiResult<(usize, BTreeMap<String, String>)>;
+
+fn prepare_link(state: &AppState, session: &Session, req: &CreateAccountRequest) -> Prepared {
     let c = link_connector(state, session, &req.integration_id)?;
     let values = credential_text(&req.credentials)?;
     check_fields(c, &values)?;
-    let linked = store::link_account(
-        &state.db,
-        &state.key,
-        &state.catalog,
-        session,
-        c,
-        &values,
-        &BTreeMap::new(),
-    )
-    .await?;
-    state.webhook_wake.notify_one();
+    let index = state
+        .catalog
+        .connectors
+        .iter()
+        .position(|x| std::ptr::eq(x, c))
+        .ok_or_else(|| ApiError::internal("connector not in the catalog"))?;
+    Ok((index, values))
+}
+
+/// The answer to a link.
+fn link_answer(linked: store::Linked) -> (StatusCode, CreatedAccount) {
     let status = if linked.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((
+    (
         status,
         CreatedAccount {
             id: linked.account.id,
             provider: linked.account.provider,
         },
-    ))
+    )
+}
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Debug, Clone)]
+struct IdemKey {
+    key: String,
+    request_hash: String,
+}
+
+/// What a link transaction answered: status, body, and whether an account was written.
+type LinkOutcome = (StatusCode, Value, bool);
+
+/// One link as one write transaction on `conn`: claims the idempotency key (if any), links
+/// the account with its webhook event, stores the answer under the key, commits.
+/// `Ok(None)`: the key was already claimed (nothing written). A final error (a validation
+/// error, an unknown account) is the stored answer under a key, and an `Err` without one;
+/// an internal error rolls everything back, so a retry runs again.
+async fn link_transaction(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    session: &Session,
+    idem: Option<&IdemKey>,
+    prepared: &Prepared,
+) -> ApiResult<Option<LinkOutcome>> {
+    let mut tx = db::begin_write(conn, state.db.backend).await?;
+    if let Some(idem) = idem {
+        // The key first: a concurrent request with the same key then waits for this
+        // transaction (SQLite: the write lock; PostgreSQL: the uncommitted key row) and
+        // finds its answer.
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (session_id, idem_key, request_hash, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&session.id)
+        .bind(&idem.key)
+        .bind(&idem.request_hash)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
+    let result = match prepared {
+        Ok((index, values)) => {
+            let c = state
+                .catalog
+                .connectors
+                .get(*index)
+                .ok_or_else(|| ApiError::internal("connector not in the catalog"))?;
+            store::link_account_tx(
+                &mut tx,
+                &state.key,
+                &state.catalog,
+                session,
+                c,
+                values,
+                &BTreeMap::new(),
+            )
+            .await
+            .map(link_answer)
+        }
+        Err(e) => Err(e.clone()),
+    };
+    let (status, body, linked) = match result {
+        Ok((status, body)) => (status, serde_json::to_value(body).unwrap_or_default(), true),
+        // Dropping `tx` rolls back.
+        Err(e @ ApiError::Internal(_)) => return Err(e),
+        Err(e) if idem.is_none() => return Err(e),
+        Err(e) => (
+            e.status(),
+            serde_json::to_value(e.body()).unwrap_or_default(),
+            false,
+        ),
+    };
+    if let Some(idem) = idem {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $1, response = $2 \
+             WHERE session_id = $3 AND idem_key = $4",
+        )
+        .bind(i64::from(status.as_u16()))
+        .bind(body.to_string())
+        .bind(&session.id)
+        .bind(&idem.key)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some((status, body, linked)))
+}
+
+/// Runs a link as a write of its own (on SQLite, on the writer thread): the one-round-trip
+/// [`store::insert_account_batch`] when it applies, else [`link_transaction`].
+async fn link_write(
+    state: &AppState,
+    session: &Session,
+    idem: Option<IdemKey>,
+    prepared: Prepared,
+) -> ApiResult<Option<LinkOutcome>> {
+    if let Some(outcome) = link_batch(state, session, idem.as_ref(), &prepared).await? {
+        state.webhook_wake.notify_one();
+        return Ok(Some(outcome));
+    }
+    let st = state.clone();
+    let session = session.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            Box::pin(async move {
+                link_transaction(&st, conn, &session, idem.as_ref(), &prepared).await
+            })
+        })
+        .await??;
+    if outcome.as_ref().is_some_and(|(_, _, linked)| *linked) {
+        state.webhook_wake.notify_one();
+    }
+    Ok(outcome)
+}
+
+/// SQLite, a new account (not an edit session): everything but the write is done here, and
+/// the write is one statement batch. `None` when it did not create the account (the key
+/// was claimed already, or the owner has an account for this provider): nothing was
+/// written and the general path takes over.
+async fn link_batch(
+    state: &AppState,
+    session: &Session,
+    idem: Option<&IdemKey>,
+    prepared: &Prepared,
+) -> ApiResult<Option<LinkOutcome>> {
+    let Ok((index, values)) = prepared else {
+        return Ok(None);
+    };
+    if state.db.backend != Backend::Sqlite || session.account_id.is_some() {
+        return Ok(None);
+    }
+    let c = state
+        .catalog
+        .connectors
+        .get(*index)
+        .ok_or_else(|| ApiError::internal("connector not in the catalog"))?;
+    let new = store::new_account(
+        &state.key,
+        &state.catalog,
+        session,
+        c,
+        values,
+        &BTreeMap::new(),
+    );
+    let body = serde_json::to_value(CreatedAccount {
+        id: new.account.id.clone(),
+        provider: new.account.provider.clone(),
+    })
+    .unwrap_or_default();
+    let claim = idem.map(|idem| store::IdemClaim {
+        session_id: session.id.clone(),
+        key: idem.key.clone(),
+        request_hash: idem.request_hash.clone(),
+        status: i64::from(StatusCode::CREATED.as_u16()),
+        answer: body.to_string(),
+    });
+    let batch = store::account_batch(&new, session.multiple, claim.as_ref());
+    let created = state.db.write_batch(batch).await? == Some(1);
+    Ok(created.then_some((StatusCode::CREATED, body, true)))
+}
+
+/// The stored answer for an idempotency key: `Ok(None)` when the key is unknown or its
+/// request is still running; an error when it was used with another request.
+async fn stored_answer(
+    state: &AppState,
+    session: &Session,
+    idem: &IdemKey,
+) -> ApiResult<Option<Option<Response>>> {
+    let row = sqlx::query(
+        "SELECT request_hash, status_code, response FROM idempotency_keys \
+         WHERE session_id = $1 AND idem_key = $2",
+    )
+    .bind(&session.id)
+    .bind(&idem.key)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let hash: String = row.try_get("request_hash")?;
+    if hash != idem.request_hash {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Idempotency-Key was already used with a different request",
+        ));
+    }
+    let status: Option<i64> = row.try_get("status_code")?;
+    let response: Option<String> = row.try_get("response")?;
+    Ok(Some(match (status, response) {
+        (Some(status), Some(response)) => Some(stored_response(status, &response)),
+        _ => None,
+    }))
 }
 
 fn stored_response(status: i64, body: &str) -> Response {
@@ -246,7 +443,10 @@ pub async fn create_account(
     ApiJson(req): ApiJson<CreateAccountRequest>,
 ) -> ApiResult<Response> {
     let Some(idem) = headers.get("idempotency-key") else {
-        let (status, body) = do_create(&state, &session, &req).await?;
+        let prepared = prepare_link(&state, &session, &req)?;
+        let (status, body, _) = link_write(&state, &session, None, Ok(prepared))
+            .await?
+            .ok_or_else(|| ApiError::internal("link without a key was not run"))?;
         return Ok(json_response(status, &body));
     };
     let idem = idem
@@ -256,82 +456,34 @@ pub async fn create_account(
         .ok_or_else(|| {
             ApiError::bad_request("Idempotency-Key must be 1 to 255 visible characters")
         })?;
-    let request_hash = crypto::sha256_hex(&format!(
-        "{}\n{}",
-        req.integration_id,
-        serde_json::to_string(&req.credentials).unwrap_or_default()
-    ));
+    let idem = IdemKey {
+        key: idem.to_string(),
+        request_hash: crypto::sha256_hex(&format!(
+            "{}\n{}",
+            req.integration_id,
+            serde_json::to_string(&req.credentials).unwrap_or_default()
+        )),
+    };
+    // A retry of a finished request is answered from the stored answer, without a write.
+    if let Some(Some(answer)) = stored_answer(&state, &session, &idem).await? {
+        return Ok(answer);
+    }
+    // Validation needs no database: done before the write.
+    let prepared = prepare_link(&state, &session, &req);
     for _ in 0..2 {
-        let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (session_id, idem_key, request_hash, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(&session.id)
-        .bind(idem)
-        .bind(&request_hash)
-        .bind(now())
-        .execute(&state.db.pool)
-        .await?
-        .rows_affected()
-            == 1;
-        if claimed {
-            let result = do_create(&state, &session, &req).await;
-            let (status, body) = match &result {
-                Ok((status, body)) => (*status, serde_json::to_value(body).unwrap_or_default()),
-                Err(ApiError::Internal(_)) => {
-                    // Not a final answer: let a retry run again.
-                    sqlx::query(
-                        "DELETE FROM idempotency_keys WHERE session_id = $1 AND idem_key = $2",
-                    )
-                    .bind(&session.id)
-                    .bind(idem)
-                    .execute(&state.db.pool)
-                    .await?;
-                    return Err(result
-                        .err()
-                        .unwrap_or_else(|| ApiError::internal("lost error")));
-                }
-                Err(e) => (
-                    e.status(),
-                    serde_json::to_value(e.body()).unwrap_or_default(),
-                ),
-            };
-            sqlx::query(
-                "UPDATE idempotency_keys SET status_code = $1, response = $2 \
-                 WHERE session_id = $3 AND idem_key = $4",
-            )
-            .bind(i64::from(status.as_u16()))
-            .bind(body.to_string())
-            .bind(&session.id)
-            .bind(idem)
-            .execute(&state.db.pool)
-            .await?;
+        if let Some((status, body, _)) =
+            link_write(&state, &session, Some(idem.clone()), prepared.clone()).await?
+        {
             return Ok(json_response(status, &body));
         }
-        // Someone has this key: wait for their answer.
+        // Someone has this key: their answer, or wait for it (a request in flight in
+        // another process that claims keys outside its link transaction).
         for _ in 0..200 {
-            let row = sqlx::query(
-                "SELECT request_hash, status_code, response FROM idempotency_keys \
-                 WHERE session_id = $1 AND idem_key = $2",
-            )
-            .bind(&session.id)
-            .bind(idem)
-            .fetch_optional(&state.db.pool)
-            .await?;
-            let Some(row) = row else { break };
-            let hash: String = row.try_get("request_hash")?;
-            if hash != request_hash {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Idempotency-Key was already used with a different request",
-                ));
+            match stored_answer(&state, &session, &idem).await? {
+                None => break,
+                Some(Some(answer)) => return Ok(answer),
+                Some(None) => tokio::time::sleep(Duration::from_millis(25)).await,
             }
-            let status: Option<i64> = row.try_get("status_code")?;
-            let response: Option<String> = row.try_get("response")?;
-            if let (Some(status), Some(response)) = (status, response) {
-                return Ok(stored_response(status, &response));
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
     Err(ApiError::conflict(
@@ -467,7 +619,7 @@ pub async fn create_attempt(
     .bind(&req.integration_id)
     .bind(t)
     .bind(t + ATTEMPT_TTL_SECS.min(session.expires_at - t).max(1))
-    .execute(&state.db.pool)
+    .execute(&mut *state.db.writer().await?)
     .await?;
     Ok((StatusCode::CREATED, Json(ConnectionAttemptCreated { id })))
 }
@@ -533,7 +685,7 @@ pub async fn delete_attempt(
     )
     .bind(&id)
     .bind(&session.id)
-    .execute(&state.db.pool)
+    .execute(&mut *state.db.writer().await?)
     .await?;
     Ok(Json(load_attempt(&state, &session.id, &id).await?))
 }

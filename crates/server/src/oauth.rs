@@ -92,7 +92,7 @@ pub async fn start(
     .bind(attempt_id)
     .bind(&session.id)
     .bind(now())
-    .execute(&state.db.pool)
+    .execute(&mut *state.db.writer().await?)
     .await?;
     if updated.rows_affected() == 0 {
         return Err(ApiError::not_found(
@@ -176,14 +176,18 @@ pub async fn callback(
     let result = finish(&state, &row, &attempt_id, &query).await;
     match result {
         Ok(account_id) => {
-            let _ = sqlx::query(
-                "UPDATE connection_attempts SET status = 'authenticated', account_id = $1, \
-                 code_verifier = NULL, setup_values = NULL WHERE id = $2",
-            )
-            .bind(&account_id)
-            .bind(&attempt_id)
-            .execute(&state.db.pool)
-            .await;
+            let _ = state
+                .db
+                .execute_write(
+                    sqlx::query(
+                        "UPDATE connection_attempts SET status = 'authenticated', \
+                         account_id = $1, code_verifier = NULL, setup_values = NULL \
+                         WHERE id = $2",
+                    )
+                    .bind(&account_id)
+                    .bind(&attempt_id),
+                )
+                .await;
             state.webhook_wake.notify_one();
             page(
                 StatusCode::OK,
@@ -194,15 +198,19 @@ pub async fn callback(
         }
         Err(f) => {
             tracing::warn!(attempt = %attempt_id, code = f.code, "oauth attempt failed");
-            let _ = sqlx::query(
-                "UPDATE connection_attempts SET status = 'error', error_code = $1, \
-                 error_description = $2, code_verifier = NULL, setup_values = NULL WHERE id = $3",
-            )
-            .bind(f.code)
-            .bind(&f.description)
-            .bind(&attempt_id)
-            .execute(&state.db.pool)
-            .await;
+            let _ = state
+                .db
+                .execute_write(
+                    sqlx::query(
+                        "UPDATE connection_attempts SET status = 'error', error_code = $1, \
+                         error_description = $2, code_verifier = NULL, setup_values = NULL \
+                         WHERE id = $3",
+                    )
+                    .bind(f.code)
+                    .bind(&f.description)
+                    .bind(&attempt_id),
+                )
+                .await;
             page(
                 StatusCode::OK,
                 &attempt_id,

@@ -2,7 +2,8 @@
 //!
 //! An account change and its webhook event are written in one transaction, so an event
 //! is never lost or sent for a change that did not happen. Transactions start with their
-//! write (never read-then-write), which keeps SQLite from failing a lock upgrade under load.
+//! write or as `BEGIN IMMEDIATE` (see [`crate::db::WriteConn::begin`]), which keeps SQLite from failing a
+//! lock upgrade under load.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use sqlx::any::AnyRow;
 
 use crate::catalog::{Catalog, Connector};
 use crate::crypto::{self, SecretKey};
-use crate::db::{Db, now, now_ms, rfc3339};
+use crate::db::{Backend, Batch, BatchArg, Db, now, now_ms, rfc3339};
 use crate::error::{ApiError, ApiResult};
 use crate::wire::{Account, AccountStatus, WebhookAccount, WebhookEvent};
 
@@ -82,34 +83,60 @@ pub struct NewSession {
     pub token_hash: String,
 }
 
-pub async fn insert_session(db: &Db, new: &NewSession) -> ApiResult<()> {
-    let s = &new.session;
-    sqlx::query(
-        "INSERT INTO connect_sessions (id, project_id, token_hash, origin_owner_id, \
-         origin_owner_name, origin_username, categories, provider, account_id, label, metadata, \
-         multiple, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(&s.id)
-    .bind(&s.project_id)
-    .bind(&new.token_hash)
-    .bind(&s.origin_owner_id)
-    .bind(&s.origin_owner_name)
-    .bind(&s.origin_username)
-    .bind(
-        s.categories
-            .as_ref()
-            .map(|c| Value::from(c.clone()).to_string()),
-    )
-    .bind(&s.provider)
-    .bind(&s.account_id)
-    .bind(&s.label)
-    .bind(s.metadata.as_ref().map(Value::to_string))
-    .bind(i64::from(s.multiple))
-    .bind(s.created_at)
-    .bind(s.expires_at)
-    .execute(&db.pool)
-    .await?;
+const INSERT_SESSION: &str = "INSERT INTO connect_sessions (id, project_id, token_hash, \
+    origin_owner_id, origin_owner_name, origin_username, categories, provider, account_id, \
+    label, metadata, multiple, created_at, expires_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/// Stores a new session (on SQLite as a [`Batch`] of the writer thread).
+pub async fn insert_session(db: &Db, new: NewSession) -> ApiResult<()> {
+    let s = new.session;
+    let categories = s
+        .categories
+        .as_ref()
+        .map(|c| Value::from(c.clone()).to_string());
+    let metadata = s.metadata.as_ref().map(Value::to_string);
+    if db.backend == Backend::Sqlite {
+        db.write_batch(Batch {
+            sql: INSERT_SESSION.to_string(),
+            args: vec![
+                BatchArg::Text(s.id),
+                BatchArg::Text(s.project_id),
+                BatchArg::Text(new.token_hash),
+                BatchArg::Text(s.origin_owner_id),
+                BatchArg::Text(s.origin_owner_name),
+                BatchArg::OptText(s.origin_username),
+                BatchArg::OptText(categories),
+                BatchArg::OptText(s.provider),
+                BatchArg::OptText(s.account_id),
+                BatchArg::OptText(s.label),
+                BatchArg::OptText(metadata),
+                BatchArg::Int(i64::from(s.multiple)),
+                BatchArg::Int(s.created_at),
+                BatchArg::Int(s.expires_at),
+            ],
+            returns_row: false,
+        })
+        .await?;
+        return Ok(());
+    }
+    sqlx::query(INSERT_SESSION)
+        .bind(&s.id)
+        .bind(&s.project_id)
+        .bind(&new.token_hash)
+        .bind(&s.origin_owner_id)
+        .bind(&s.origin_owner_name)
+        .bind(&s.origin_username)
+        .bind(categories)
+        .bind(&s.provider)
+        .bind(&s.account_id)
+        .bind(&s.label)
+        .bind(metadata)
+        .bind(i64::from(s.multiple))
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&mut *db.writer().await?)
+        .await?;
     Ok(())
 }
 
@@ -314,8 +341,10 @@ pub struct Linked {
     pub created: bool,
 }
 
-/// Links an account for a session: creates one, or updates the one it replaces
-/// (edit mode, or `multiple = false` with an account for the same owner and provider).
+/// A write transaction (from [`crate::db::WriteConn::begin`]).
+pub type WriteTx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+/// Links an account for a session in its own write transaction; see [`link_account_tx`].
 pub async fn link_account(
     db: &Db,
     key: &SecretKey,
@@ -325,9 +354,37 @@ pub async fn link_account(
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
 ) -> ApiResult<Linked> {
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    let linked = link_account_tx(
+        &mut tx,
+        key,
+        catalog,
+        session,
+        connector,
+        values,
+        extra_secrets,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(linked)
+}
+
+/// Links an account for a session inside `tx`: creates one, or updates the one it replaces
+/// (edit mode, or `multiple = false` with an account for the same owner and provider).
+/// The account and its webhook event are written together; the caller commits.
+pub async fn link_account_tx(
+    tx: &mut WriteTx<'_>,
+    key: &SecretKey,
+    catalog: &Catalog,
+    session: &Session,
+    connector: &Connector,
+    values: &BTreeMap<String, String>,
+    extra_secrets: &BTreeMap<String, String>,
+) -> ApiResult<Linked> {
     if let Some(existing) = &session.account_id {
-        let account = update_account(
-            db,
+        let account = update_account_tx(
+            tx,
             key,
             catalog,
             session,
@@ -342,42 +399,83 @@ pub async fn link_account(
             created: false,
         });
     }
-    let provider = connector.key.as_str();
-    if !session.multiple {
-        let existing: Option<String> = sqlx::query(
+    let new = new_account(key, catalog, session, connector, values, extra_secrets);
+    let inserted = bind_account(
+        sqlx::query(&insert_account_sql(session.multiple, false)),
+        &new,
+    )
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        // The owner has an account for this provider (or a concurrent link just made it):
+        // update that one.
+        let existing: String = sqlx::query(
             "SELECT id FROM accounts WHERE project_id = $1 AND origin_owner_id = $2 \
              AND provider = $3 ORDER BY created_at DESC LIMIT 1",
         )
         .bind(&session.project_id)
         .bind(&session.origin_owner_id)
-        .bind(provider)
-        .fetch_optional(&db.pool)
+        .bind(&connector.key)
+        .fetch_one(&mut **tx)
         .await?
-        .map(|r| r.try_get("id"))
-        .transpose()?;
-        if let Some(id) = existing {
-            let account = update_account(
-                db,
-                key,
-                catalog,
-                session,
-                connector,
-                &id,
-                values,
-                extra_secrets,
-            )
-            .await?;
-            return Ok(Linked {
-                account,
-                created: false,
-            });
-        }
+        .try_get("id")?;
+        let account = update_account_tx(
+            tx,
+            key,
+            catalog,
+            session,
+            connector,
+            &existing,
+            values,
+            extra_secrets,
+        )
+        .await?;
+        return Ok(Linked {
+            account,
+            created: false,
+        });
     }
+    insert_event(tx, &new.event).await?;
+    Ok(Linked {
+        account: new.account,
+        created: true,
+    })
+}
+
+/// A new account prepared before its write (so no CPU work is done while holding the
+/// writer): id, sealed secrets, its columns as text and its `account.created` event.
+pub struct NewAccount {
+    pub account: AccountRow,
+    single_key: Option<String>,
+    metadata: Option<String>,
+    setup_information: String,
+    secrets: String,
+    event: Event,
+}
+
+impl std::fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prepares a new account of `session`'s owner.
+pub fn new_account(
+    key: &SecretKey,
+    catalog: &Catalog,
+    session: &Session,
+    connector: &Connector,
+    values: &BTreeMap<String, String>,
+    extra_secrets: &BTreeMap<String, String>,
+) -> NewAccount {
+    let provider = connector.key.as_str();
     let id = format!("acc_{}", uuid::Uuid::new_v4().simple());
     let (setup, secrets) = seal_values(key, connector, &id, values, extra_secrets);
     let t = now();
     let account = AccountRow {
-        id: id.clone(),
+        id,
         project_id: session.project_id.clone(),
         provider: provider.to_string(),
         integration_id: connector.summary.integration_id.clone(),
@@ -394,67 +492,160 @@ pub async fn link_account(
         created_at: t,
         updated_at: t,
     };
-    let single_key = (!session.multiple).then(|| {
-        format!(
-            "{}|{}|{}",
-            session.project_id, session.origin_owner_id, provider
-        )
-    });
-    let mut tx = db.pool.begin().await?;
-    let inserted = sqlx::query(&format!(
-        "INSERT INTO accounts ({ACCOUNT_COLUMNS}, single_key) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (single_key) DO NOTHING"
-    ))
-    .bind(&account.id)
-    .bind(&account.project_id)
-    .bind(&account.provider)
-    .bind(&account.integration_id)
-    .bind(&account.origin_owner_id)
-    .bind(&account.origin_owner_name)
-    .bind(&account.origin_username)
-    .bind(&account.label)
-    .bind(account.metadata.as_ref().map(Value::to_string))
-    .bind(account.status.as_str())
-    .bind("[]")
-    .bind(serde_json::to_string(&account.setup_information).unwrap_or_default())
-    .bind(serde_json::to_string(&account.secrets).unwrap_or_default())
-    .bind(account.version)
-    .bind(account.created_at)
-    .bind(account.updated_at)
-    .bind(&single_key)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
-        // A concurrent link for the same owner+provider won: update that account instead.
-        tx.rollback().await?;
-        let existing: String = sqlx::query("SELECT id FROM accounts WHERE single_key = $1")
-            .bind(&single_key)
-            .fetch_one(&db.pool)
-            .await?
-            .try_get("id")?;
-        let account = update_account(
-            db,
-            key,
-            catalog,
-            session,
-            connector,
-            &existing,
-            values,
-            extra_secrets,
-        )
-        .await?;
-        return Ok(Linked {
-            account,
-            created: false,
-        });
-    }
-    enqueue_event(&mut tx, catalog, &account, "account.created").await?;
-    tx.commit().await?;
-    Ok(Linked {
+    NewAccount {
+        single_key: (!session.multiple).then(|| {
+            format!(
+                "{}|{}|{}",
+                session.project_id, session.origin_owner_id, provider
+            )
+        }),
+        metadata: account.metadata.as_ref().map(Value::to_string),
+        setup_information: serde_json::to_string(&account.setup_information).unwrap_or_default(),
+        secrets: serde_json::to_string(&account.secrets).unwrap_or_default(),
+        event: Event::new(catalog, &account, "account.created"),
         account,
-        created: true,
-    })
+    }
+}
+
+/// The insert of a [`NewAccount`] (`$1`…`$17`). Without `multiple`, an owner's existing
+/// account for this provider is updated instead: the insert only happens when there is
+/// none (checked in the same statement), and the unique `single_key` settles two
+/// concurrent first links. `after_claim`: only if the previous statement wrote a row.
+fn insert_account_sql(multiple: bool, after_claim: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO accounts (id, project_id, provider, integration_id, origin_owner_id, \
+         origin_owner_name, origin_username, label, metadata, status, status_reasons, \
+         setup_information, secrets, version, created_at, updated_at, single_key) ",
+    );
+    const VALUES: &str =
+        "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17";
+    if multiple && !after_claim {
+        sql.push_str(&format!("VALUES ({VALUES})"));
+        return sql;
+    }
+    let mut conditions = Vec::new();
+    if after_claim {
+        conditions.push("changes() = 1");
+    }
+    if !multiple {
+        conditions.push(
+            "NOT EXISTS (SELECT 1 FROM accounts WHERE project_id = $2 \
+             AND origin_owner_id = $5 AND provider = $3)",
+        );
+    }
+    sql.push_str(&format!(
+        "SELECT {VALUES} WHERE {}",
+        conditions.join(" AND ")
+    ));
+    if !multiple {
+        sql.push_str(" ON CONFLICT (single_key) DO NOTHING");
+    }
+    sql
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_account<'q>(query: AnyQuery<'q>, new: &'q NewAccount) -> AnyQuery<'q> {
+    let a = &new.account;
+    query
+        .bind(&a.id)
+        .bind(&a.project_id)
+        .bind(&a.provider)
+        .bind(&a.integration_id)
+        .bind(&a.origin_owner_id)
+        .bind(&a.origin_owner_name)
+        .bind(&a.origin_username)
+        .bind(&a.label)
+        .bind(&new.metadata)
+        .bind(a.status.as_str())
+        .bind("[]")
+        .bind(&new.setup_information)
+        .bind(&new.secrets)
+        .bind(a.version)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .bind(&new.single_key)
+}
+
+/// An `Idempotency-Key` claimed together with a new account, with the answer to store.
+#[derive(Debug, Clone)]
+pub struct IdemClaim {
+    pub session_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub status: i64,
+    pub answer: String,
+}
+
+/// SQLite only: a [`NewAccount`], its event and (optionally) the idempotency key with its
+/// answer as one [`Batch`] for the writer thread (one round trip, a shared commit). It only
+/// does the common case; its answer is 1 when the account was created, 0 when nothing was
+/// written because the key was already claimed or the owner already has an account for
+/// this provider; the caller then takes the general path ([`link_account_tx`]).
+pub fn account_batch(new: &NewAccount, multiple: bool, idem: Option<&IdemClaim>) -> Batch {
+    // `changes()` is the number of rows the previous statement wrote: each insert happens
+    // only when the one before it did.
+    let mut sql = String::new();
+    if idem.is_some() {
+        sql.push_str(
+            "INSERT INTO idempotency_keys (session_id, idem_key, request_hash, created_at, \
+             status_code, response) VALUES ($23, $24, $25, $15, $26, $27) \
+             ON CONFLICT DO NOTHING;\n",
+        );
+    }
+    sql.push_str(&insert_account_sql(multiple, idem.is_some()));
+    sql.push_str(
+        ";\nINSERT INTO webhook_deliveries (id, project_id, account_id, event_type, payload, \
+         status, attempts, next_attempt_ms, created_at) \
+         SELECT $18, $2, $1, $19, $20, 'pending', 0, $21, $22 WHERE changes() = 1;\n",
+    );
+    if idem.is_some() {
+        // The claim is undone when the account was not created: the general path redoes it.
+        sql.push_str(
+            "DELETE FROM idempotency_keys WHERE session_id = $23 AND idem_key = $24 \
+             AND response = $27 AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = $1);\n",
+        );
+    }
+    sql.push_str("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)");
+    let a = &new.account;
+    let mut args = vec![
+        BatchArg::Text(a.id.clone()),
+        BatchArg::Text(a.project_id.clone()),
+        BatchArg::Text(a.provider.clone()),
+        BatchArg::Text(a.integration_id.clone()),
+        BatchArg::Text(a.origin_owner_id.clone()),
+        BatchArg::Text(a.origin_owner_name.clone()),
+        BatchArg::OptText(a.origin_username.clone()),
+        BatchArg::OptText(a.label.clone()),
+        BatchArg::OptText(new.metadata.clone()),
+        BatchArg::Text(a.status.as_str().to_string()),
+        BatchArg::Text("[]".to_string()),
+        BatchArg::Text(new.setup_information.clone()),
+        BatchArg::Text(new.secrets.clone()),
+        BatchArg::Int(a.version),
+        BatchArg::Int(a.created_at),
+        BatchArg::Int(a.updated_at),
+        BatchArg::OptText(new.single_key.clone()),
+        BatchArg::Text(new.event.id.clone()),
+        BatchArg::Text(new.event.event_type.clone()),
+        BatchArg::Text(new.event.payload.clone()),
+        BatchArg::Int(new.event.due_ms),
+        BatchArg::Int(new.event.created_at),
+    ];
+    if let Some(idem) = idem {
+        args.extend([
+            BatchArg::Text(idem.session_id.clone()),
+            BatchArg::Text(idem.key.clone()),
+            BatchArg::Text(idem.request_hash.clone()),
+            BatchArg::Int(idem.status),
+            BatchArg::Text(idem.answer.clone()),
+        ]);
+    }
+    Batch {
+        sql,
+        args,
+        returns_row: true,
+    }
 }
 
 /// Replaces an account's values (the caller has merged and validated them).
@@ -469,13 +660,41 @@ pub async fn update_account(
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
 ) -> ApiResult<AccountRow> {
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    let account = update_account_tx(
+        &mut tx,
+        key,
+        catalog,
+        session,
+        connector,
+        account_id,
+        values,
+        extra_secrets,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn update_account_tx(
+    tx: &mut WriteTx<'_>,
+    key: &SecretKey,
+    catalog: &Catalog,
+    session: &Session,
+    connector: &Connector,
+    account_id: &str,
+    values: &BTreeMap<String, String>,
+    extra_secrets: &BTreeMap<String, String>,
+) -> ApiResult<AccountRow> {
     let (setup, secrets) = seal_values(key, connector, account_id, values, extra_secrets);
-    let mut tx = db.pool.begin().await?;
-    let updated = sqlx::query(
+    let row = sqlx::query(&format!(
         "UPDATE accounts SET setup_information = $1, secrets = $2, version = version + 1, \
          updated_at = $3, status = 'active', status_reasons = '[]', integration_id = $4 \
-         WHERE id = $5 AND project_id = $6 AND origin_owner_id = $7 AND provider = $8",
-    )
+         WHERE id = $5 AND project_id = $6 AND origin_owner_id = $7 AND provider = $8 \
+         RETURNING {ACCOUNT_COLUMNS}"
+    ))
     .bind(serde_json::to_string(&setup).unwrap_or_default())
     .bind(serde_json::to_string(&secrets).unwrap_or_default())
     .bind(now())
@@ -484,22 +703,13 @@ pub async fn update_account(
     .bind(&session.project_id)
     .bind(&session.origin_owner_id)
     .bind(&connector.key)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(ApiError::not_found(
-            "Account not found for this session's owner and connector",
-        ));
-    }
-    let row = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
-    ))
-    .bind(account_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| {
+        ApiError::not_found("Account not found for this session's owner and connector")
+    })?;
     let account = account_from_row(&row)?;
-    enqueue_event(&mut tx, catalog, &account, "account.updated").await?;
-    tx.commit().await?;
+    enqueue_event(tx, catalog, &account, "account.updated").await?;
     Ok(account)
 }
 
@@ -510,45 +720,77 @@ pub async fn delete_account(
     project_id: &str,
     id: &str,
 ) -> ApiResult<Option<AccountRow>> {
-    let Some(account) = account_by_id(db, project_id, id).await? else {
+    let mut conn = db.writer().await?;
+    let mut tx = conn.begin().await?;
+    let row = sqlx::query(&format!(
+        "DELETE FROM accounts WHERE id = $1 AND project_id = $2 RETURNING {ACCOUNT_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(project_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
         return Ok(None);
     };
-    let mut tx = db.pool.begin().await?;
-    let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1 AND project_id = $2")
-        .bind(id)
-        .bind(project_id)
-        .execute(&mut *tx)
-        .await?;
-    if deleted.rows_affected() == 0 {
-        return Ok(None);
-    }
+    let account = account_from_row(&row)?;
     enqueue_event(&mut tx, catalog, &account, "account.deleted").await?;
     tx.commit().await?;
     Ok(Some(account))
 }
 
+/// A webhook event to queue.
+#[derive(Debug, Clone)]
+struct Event {
+    id: String,
+    project_id: String,
+    account_id: String,
+    event_type: String,
+    payload: String,
+    due_ms: i64,
+    created_at: i64,
+}
+
+impl Event {
+    fn new(catalog: &Catalog, account: &AccountRow, event_type: &str) -> Event {
+        let t = now();
+        let event = WebhookEvent {
+            event_type: event_type.to_string(),
+            timestamp: rfc3339(t),
+            data: account.webhook(catalog),
+        };
+        Event {
+            id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+            project_id: account.project_id.clone(),
+            account_id: account.id.clone(),
+            event_type: event_type.to_string(),
+            payload: serde_json::to_string(&event).unwrap_or_default(),
+            due_ms: now_ms(),
+            created_at: t,
+        }
+    }
+}
+
 async fn enqueue_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx<'_>,
     catalog: &Catalog,
     account: &AccountRow,
     event_type: &str,
 ) -> ApiResult<()> {
-    let event = WebhookEvent {
-        event_type: event_type.to_string(),
-        timestamp: rfc3339(now()),
-        data: account.webhook(catalog),
-    };
+    insert_event(tx, &Event::new(catalog, account, event_type)).await
+}
+
+async fn insert_event(tx: &mut WriteTx<'_>, event: &Event) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO webhook_deliveries (id, project_id, account_id, event_type, payload, status, \
          attempts, next_attempt_ms, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)",
     )
-    .bind(format!("msg_{}", uuid::Uuid::new_v4().simple()))
-    .bind(&account.project_id)
-    .bind(&account.id)
-    .bind(event_type)
-    .bind(serde_json::to_string(&event).unwrap_or_default())
-    .bind(now_ms())
-    .bind(now())
+    .bind(&event.id)
+    .bind(&event.project_id)
+    .bind(&event.account_id)
+    .bind(&event.event_type)
+    .bind(&event.payload)
+    .bind(event.due_ms)
+    .bind(event.created_at)
     .execute(&mut **tx)
     .await?;
     Ok(())

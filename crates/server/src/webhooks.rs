@@ -23,10 +23,19 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = deliver_due(&state).await {
             tracing::warn!(error = %e, "webhook worker pass failed");
         }
-        tokio::select! {
-            _ = state.webhook_wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-            _ = shutdown.changed() => return,
+        if state.settings.webhook_url.is_some() {
+            tokio::select! {
+                _ = state.webhook_wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = shutdown.changed() => return,
+            }
+        } else {
+            // Nothing to send: events are only marked skipped, once a second, in one write
+            // (not one pass per queued event, which would take the writer from the requests).
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => return,
+            }
         }
         if *shutdown.borrow() {
             return;
@@ -36,40 +45,67 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 
 /// Sends every due delivery once.
 pub async fn deliver_due(state: &AppState) -> Result<(), sqlx::Error> {
+    let Some(url) = state.settings.webhook_url.clone() else {
+        let due = sqlx::query(
+            "SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $1 \
+             LIMIT 1",
+        )
+        .bind(now_ms())
+        .fetch_optional(&state.db.pool)
+        .await?;
+        if due.is_some() {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'skipped', \
+                 last_error = 'no webhook URL configured' \
+                 WHERE status = 'pending' AND next_attempt_ms <= $1",
+            )
+            .bind(now_ms())
+            .execute(&mut *state.db.writer().await?)
+            .await?;
+        }
+        return Ok(());
+    };
+    let t = now_ms();
     let rows = sqlx::query(
         "SELECT id, payload, attempts, next_attempt_ms FROM webhook_deliveries \
          WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY next_attempt_ms LIMIT 32",
     )
-    .bind(now_ms())
+    .bind(t)
     .fetch_all(&state.db.pool)
     .await?;
-    for row in rows {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut due = Vec::with_capacity(rows.len());
+    for row in &rows {
         let id: String = row.try_get("id")?;
         let payload: String = row.try_get("payload")?;
         let attempts: i64 = row.try_get("attempts")?;
-        let due: i64 = row.try_get("next_attempt_ms")?;
-        let Some(url) = state.settings.webhook_url.clone() else {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'skipped', \
-                 last_error = 'no webhook URL configured' WHERE id = $1 AND status = 'pending'",
-            )
-            .bind(&id)
-            .execute(&state.db.pool)
-            .await?;
-            continue;
-        };
-        let claimed = sqlx::query(
-            "UPDATE webhook_deliveries SET next_attempt_ms = $1 \
-             WHERE id = $2 AND status = 'pending' AND next_attempt_ms = $3",
-        )
+        due.push((id, payload, attempts));
+    }
+    // Claims them in one statement by moving `next_attempt_ms` past a lease; a row that
+    // another worker claimed (or that changed) meanwhile is no longer due and is left out.
+    let list = (0..due.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE webhook_deliveries SET next_attempt_ms = $1 \
+         WHERE status = 'pending' AND next_attempt_ms <= $2 AND id IN ({list}) RETURNING id"
+    );
+    let mut claim = sqlx::query_scalar::<_, String>(&sql)
         .bind(now_ms() + LEASE_MS)
-        .bind(&id)
-        .bind(due)
-        .execute(&state.db.pool)
+        .bind(t);
+    for (id, _, _) in &due {
+        claim = claim.bind(id);
+    }
+    let claimed: std::collections::HashSet<String> = claim
+        .fetch_all(&mut *state.db.writer().await?)
         .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
+        .into_iter()
+        .collect();
+    for (id, payload, attempts) in due {
+        if !claimed.contains(&id) {
             continue;
         }
         let outcome = send(state, &url, &id, &payload).await;
@@ -84,7 +120,7 @@ pub async fn deliver_due(state: &AppState) -> Result<(), sqlx::Error> {
                 .bind(i64::from(code))
                 .bind(now())
                 .bind(&id)
-                .execute(&state.db.pool)
+                .execute(&mut *state.db.writer().await?)
                 .await?;
                 tracing::info!(delivery = %id, "webhook delivered");
             }
@@ -106,7 +142,7 @@ pub async fn deliver_due(state: &AppState) -> Result<(), sqlx::Error> {
                 .bind(&error)
                 .bind(now_ms() + i64::try_from(delay).unwrap_or(i64::MAX))
                 .bind(&id)
-                .execute(&state.db.pool)
+                .execute(&mut *state.db.writer().await?)
                 .await?;
                 tracing::warn!(delivery = %id, attempts, %error, "webhook delivery failed");
             }
