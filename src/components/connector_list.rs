@@ -14,6 +14,25 @@ pub fn matches(c: &ConnectorSummary, query: &str) -> bool {
         || c.category.to_lowercase().contains(&q)
 }
 
+/// The lettered mark of a connector without a logo: the first letter of its name, upper-cased.
+///
+/// In the browser this uses JavaScript's `toUpperCase` (the same Unicode mapping as
+/// `char::to_uppercase`), so the wasm does not carry Rust's upper-case table (~12 KB).
+pub fn initial_mark(name: &str) -> String {
+    let Some(c) = name.chars().next() else {
+        return String::new();
+    };
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut buf = [0; 4];
+        String::from(js_sys::JsString::from(&*c.encode_utf8(&mut buf)).to_upper_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        c.to_uppercase().to_string()
+    }
+}
+
 /// The distinct categories of a list, sorted.
 pub fn categories(list: &[ConnectorSummary]) -> Vec<String> {
     let mut cats: Vec<String> = list.iter().map(|c| c.category.clone()).collect();
@@ -121,12 +140,7 @@ fn ConnectorItem(
     /// Called when the user opens it.
     on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
-    let initial = connector
-        .name
-        .chars()
-        .next()
-        .map(|c| c.to_uppercase().to_string())
-        .unwrap_or_default();
+    let initial = initial_mark(&connector.name);
     let (logo_failed, set_logo_failed) = signal(connector.logo_url.is_none());
     let logo = connector.logo_url.clone().unwrap_or_default();
     let picked = connector.clone();
