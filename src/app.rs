@@ -121,6 +121,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         }
         .into_any();
     };
+    apply_theme(config.theme.as_deref());
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {
@@ -224,4 +225,44 @@ fn Navigator(
         }}
     }
     .into_any()
+}
+
+/// The theme a host or link asked for: `light` or `dark` pin the colour scheme (the style
+/// sheet keys off `data-theme` on the root); `system`, nothing, or an unknown name follow the
+/// system setting — an invalid value is ignored, never fatal.
+pub fn theme_attribute(theme: Option<&str>) -> Option<&'static str> {
+    match theme {
+        Some("light") => Some("light"),
+        Some("dark") => Some("dark"),
+        _ => None,
+    }
+}
+
+fn apply_theme(theme: Option<&str>) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = match theme_attribute(theme) {
+            Some(t) => root.set_attribute("data-theme", t),
+            None => root.remove_attribute("data-theme"),
+        };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = theme_attribute(theme);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::theme_attribute;
+
+    #[test]
+    fn only_known_theme_names_pin_the_scheme() {
+        assert_eq!(theme_attribute(Some("dark")), Some("dark"));
+        assert_eq!(theme_attribute(Some("light")), Some("light"));
+        assert_eq!(theme_attribute(Some("system")), None);
+        assert_eq!(theme_attribute(Some("<script>")), None);
+        assert_eq!(theme_attribute(None), None);
+    }
 }

@@ -59,3 +59,21 @@ test('a page opened without a token says the link is incomplete', async () => {
   await page.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
   await context.close();
 });
+
+test('a theme named by the link pins light or dark, whatever the system says', async () => {
+  const session = await createSession(server);
+  const { page, context } = await newPage(browser);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`${session.auth_link_url}&theme=dark`);
+  await page.locator('.lh-connector__name').first().waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(17, 20, 24)');
+  const other = await createSession(server);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('about:blank'); // a fragment-only change would not reload the page
+  await page.goto(`${other.auth_link_url}&theme=nonsense`);
+  await page.locator('.lh-connector__name').first().waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), undefined);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(17, 20, 24)', 'system dark followed');
+  await context.close();
+});
