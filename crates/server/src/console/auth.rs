@@ -66,21 +66,22 @@ pub async fn start_session(state: &AppState) -> Result<String, ConsoleError> {
     let token = crypto::random_token(32);
     let t = now();
     // Expired sign-ins are of no use to anyone: clear them out while here.
-    sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
-        .bind(t)
-        .execute(&state.db.pool)
+    // Writes go through the one SQLite writer, like every other write of the server.
+    let db = &state.db;
+    db.execute_write(sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1").bind(t))
         .await?;
-    sqlx::query(
-        "INSERT INTO console_sessions (id_hash, project_id, key_hash, csrf_token, created_at, \
+    db.execute_write(
+        sqlx::query(
+            "INSERT INTO console_sessions (id_hash, project_id, key_hash, csrf_token, created_at, \
          expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(crypto::sha256_hex(&token))
+        .bind(&state.project.id)
+        .bind(&state.project.api_key_hash)
+        .bind(crypto::random_token(32))
+        .bind(t)
+        .bind(t + SESSION_TTL_SECS),
     )
-    .bind(crypto::sha256_hex(&token))
-    .bind(&state.project.id)
-    .bind(&state.project.api_key_hash)
-    .bind(crypto::random_token(32))
-    .bind(t)
-    .bind(t + SESSION_TTL_SECS)
-    .execute(&state.db.pool)
     .await?;
     Ok(token)
 }
@@ -105,9 +106,11 @@ impl Operator {
 
     /// Ends this session.
     pub async fn sign_out(&self, state: &AppState) -> Result<(), ConsoleError> {
-        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1")
-            .bind(&self.id_hash)
-            .execute(&state.db.pool)
+        state
+            .db
+            .execute_write(
+                sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1").bind(&self.id_hash),
+            )
             .await?;
         Ok(())
     }
