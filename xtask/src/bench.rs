@@ -51,6 +51,10 @@ pub fn catalog(args: &[String]) -> Result<PathBuf> {
         "catalog",
         &format!("writing {n} connectors to {}", out.display()),
     );
+    // A catalog of N connectors holds exactly N: drop what an earlier, larger run wrote.
+    if out.exists() {
+        std::fs::remove_dir_all(&out)?;
+    }
     run(cmd(server)
         .args(["catalog", "synthetic", "--count", &n.to_string(), "--out"])
         .arg(&out))?;
