@@ -20,8 +20,11 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("postgresql", "/usr/lib/postgresql"),
 ];
 
+/// One set-up step: what it installs, and how.
+type Step = (&'static str, fn() -> Result);
+
 pub fn setup() -> Result {
-    let steps: [(&str, fn() -> Result); 6] = [
+    let steps: [Step; 6] = [
         ("wasm32 target", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen CLI", wasm_bindgen),
