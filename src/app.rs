@@ -122,6 +122,8 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         .into_any();
     };
     apply_theme(config.theme.as_deref());
+    // White-label: no linkhub branding (guides also drop their white-label-hidden sections).
+    let whitelabel = config.whitelabel;
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {
@@ -130,7 +132,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
                 <h1 class="lh-hub__title">{t!(i18n, app_title)}</h1>
             </header>
             <ConnectorsScreen />
-            <footer class="lh-hub__footer">{t!(i18n, powered_by)}</footer>
+            {(!whitelabel).then(|| view! { <footer class="lh-hub__footer">{t!(i18n, powered_by)}</footer> })}
         </main>
     }
     .into_any()

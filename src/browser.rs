@@ -66,6 +66,66 @@ pub async fn sleep(ms: i32) {
     let _ = ms;
 }
 
+/// Whether a `message` event's data is the OAuth callback page's report for `attempt_id`
+/// (`{type: "linkhub:oauth", attemptId, status}`).
+pub fn is_oauth_callback(data: &serde_json::Value, attempt_id: &str) -> bool {
+    data.get("type").and_then(|t| t.as_str()) == Some("linkhub:oauth")
+        && data.get("attemptId").and_then(|a| a.as_str()) == Some(attempt_id)
+}
+
+/// Waits `ms`, or less when the OAuth callback page (served from `origin`) reports on
+/// `attempt_id`. The message only wakes the next poll early: the server stays the one source
+/// of truth, so a forged message gains nothing.
+pub async fn sleep_or_oauth_callback(ms: i32, origin: &str, attempt_id: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::prelude::*;
+
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let resolver: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
+        let on_message = {
+            let resolver = resolver.clone();
+            let origin = origin.to_owned();
+            let attempt_id = attempt_id.to_owned();
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if ev.origin() != origin {
+                    return;
+                }
+                let data = js_sys::JSON::stringify(&ev.data())
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
+                if data.is_some_and(|d| is_oauth_callback(&d, &attempt_id))
+                    && let Some(resolve) = resolver.borrow().as_ref()
+                {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            })
+        };
+        let listening = window
+            .add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())
+            .is_ok();
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            *resolver.borrow_mut() = Some(resolve);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        if listening {
+            let _ = window.remove_event_listener_with_callback(
+                "message",
+                on_message.as_ref().unchecked_ref(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (ms, origin, attempt_id);
+}
+
 /// A fresh random key (a UUID from `crypto.randomUUID`, else from `Math.random`), used as an
 /// `Idempotency-Key`.
 pub fn random_key() -> String {

@@ -198,6 +198,31 @@ pub fn OAuthStatus(
     }
 }
 
+/// The origin the API (and so the OAuth callback page) is served from.
+fn api_origin(cfg: &HubConfig) -> String {
+    let own = || {
+        #[cfg(target_arch = "wasm32")]
+        {
+            web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        String::new()
+    };
+    if cfg.base_url.is_empty() {
+        return own();
+    }
+    // scheme://host[:port] of the base URL.
+    match cfg.base_url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            format!("{scheme}://{authority}")
+        }
+        None => own(),
+    }
+}
+
 /// Creates the attempt, points the popup at it and polls until it ends. Returns the final
 /// state; stops early (returning `Idle`) when `current()` turns false.
 async fn follow(
@@ -234,8 +259,9 @@ async fn follow(
     state.try_set(OAuthState::Waiting { trouble: false });
     let started = js_now();
     let mut closed_polls = 0;
+    let callback_origin = api_origin(cfg);
     loop {
-        browser::sleep(POLL_MS).await;
+        browser::sleep_or_oauth_callback(POLL_MS, &callback_origin, &created.id).await;
         if !current() {
             return OAuthState::Idle;
         }
@@ -331,6 +357,35 @@ fn js_now() -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_callback_origin_is_the_api_origin() {
+        let cfg = |base: &str| HubConfig {
+            base_url: base.into(),
+            ..HubConfig::default()
+        };
+        assert_eq!(
+            api_origin(&cfg("https://hub.example.com:8443/api/v1")),
+            "https://hub.example.com:8443"
+        );
+        assert_eq!(
+            api_origin(&cfg("http://127.0.0.1:9000")),
+            "http://127.0.0.1:9000"
+        );
+    }
+
+    #[test]
+    fn only_the_callback_report_for_this_attempt_wakes_the_poll() {
+        use crate::browser::is_oauth_callback;
+        let ok = serde_json::json!({ "type": "linkhub:oauth", "attemptId": "att_1", "status": "authenticated" });
+        assert!(is_oauth_callback(&ok, "att_1"));
+        assert!(!is_oauth_callback(&ok, "att_2"));
+        assert!(!is_oauth_callback(
+            &serde_json::json!({ "type": "other", "attemptId": "att_1" }),
+            "att_1"
+        ));
+        assert!(!is_oauth_callback(&serde_json::json!("att_1"), "att_1"));
+    }
+
     use super::*;
 
     #[test]

@@ -77,3 +77,16 @@ test('a theme named by the link pins light or dark, whatever the system says', a
   assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(17, 20, 24)', 'system dark followed');
   await context.close();
 });
+
+test('white-label mode drops linkhub branding', async () => {
+  const session = await createSession(server);
+  const { page, context } = await newPage(browser);
+  await page.goto(`${session.auth_link_url}&whitelabel=1`);
+  await page.locator('.lh-connector__name').first().waitFor();
+  assert.equal(await page.getByText('Secured by linkhub').count(), 0);
+  const branded = await createSession(server);
+  await page.goto('about:blank');
+  await page.goto(branded.auth_link_url);
+  await page.getByText('Secured by linkhub').waitFor();
+  await context.close();
+});
