@@ -59,10 +59,10 @@ fn demo_session(server: &Path, data_dir: &Path, public_url: &str, owner: &str) -
             .args(["session", "create", "--owner-id", owner])
             .args(["--owner-name", "Demo Company"])
             .args(["--username", "demo@example.com"])
-            .args(["--expires-in", "86400", "--json"]),
+            .args(["--expires-in", "86400"]),
     )?;
-    json_string_field(&session, "auth_link_url")
-        .ok_or_else(|| crate::util::Failure("the session answer had no auth_link_url".into()))
+    auth_link_of(&session)
+        .ok_or_else(|| crate::util::Failure("the session answer had no auth link".into()))
 }
 
 /// The demo project's API key: made once from the OS's random source and kept in the data
@@ -140,30 +140,13 @@ fn parse_port(args: &[String]) -> Result<u16> {
     Ok(port)
 }
 
-/// Reads one top-level string field from a flat JSON object (xtask has no JSON crate on
-/// purpose; the server prints this object itself).
-pub fn json_string_field(json: &str, field: &str) -> Option<String> {
-    let key = format!("\"{field}\"");
-    let at = json.find(&key)? + key.len();
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let rest = rest.strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = rest.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                '/' => out.push('/'),
-                '\\' => out.push('\\'),
-                '"' => out.push('"'),
-                _ => return None,
-            },
-            c => out.push(c),
-        }
-    }
-    None
+/// The `auth link: …` line of `linkhub-server session create`'s plain output.
+fn auth_link_of(output: &str) -> Option<String> {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix("auth link:"))
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
 }
 
 #[cfg(test)]
@@ -171,13 +154,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_string_fields_from_session_json() {
-        let json = r#"{"id":"s1","auth_link_url": "http://127.0.0.1:8080/link#token=a\/b","n":1}"#;
+    fn reads_the_auth_link_from_session_create() {
+        let out = "token: abc\nauth link: http://127.0.0.1:8080/link#token=abc\nexpires: x\n";
         assert_eq!(
-            json_string_field(json, "auth_link_url").as_deref(),
-            Some("http://127.0.0.1:8080/link#token=a/b")
+            auth_link_of(out).as_deref(),
+            Some("http://127.0.0.1:8080/link#token=abc")
         );
-        assert_eq!(json_string_field(json, "missing"), None);
+        assert_eq!(auth_link_of("token: abc\n"), None);
+        assert_eq!(auth_link_of("auth link:   \n"), None);
     }
 
     #[test]
