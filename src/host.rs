@@ -182,7 +182,7 @@ mod browser {
     pub async fn handshake(origin: String) -> Option<HubConfig> {
         let window = web_sys::window()?;
         let parent = window.parent().ok().flatten()?;
-        let (tx, rx) = futures_channel_oneshot();
+        let (tx, rx) = futures_channel::oneshot::channel::<InitMessage>();
         let expected = origin.clone();
         let parent_for_check = parent.clone();
         let tx = RefCell::new(Some(tx));
@@ -286,49 +286,6 @@ mod browser {
             return String::from("unknown");
         }
         bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// A one-shot channel from a `Closure` to an `async fn`, without pulling in a crate.
-    fn futures_channel_oneshot() -> (Sender, Receiver) {
-        let shared = std::rc::Rc::new(RefCell::new(Shared::default()));
-        (Sender(shared.clone()), Receiver(shared))
-    }
-
-    #[derive(Default)]
-    struct Shared {
-        value: Option<InitMessage>,
-        waker: Option<std::task::Waker>,
-    }
-
-    struct Sender(std::rc::Rc<RefCell<Shared>>);
-    struct Receiver(std::rc::Rc<RefCell<Shared>>);
-
-    impl Sender {
-        fn send(self, v: InitMessage) -> Result<(), ()> {
-            let mut s = self.0.borrow_mut();
-            s.value = Some(v);
-            if let Some(w) = s.waker.take() {
-                w.wake();
-            }
-            Ok(())
-        }
-    }
-
-    impl std::future::Future for Receiver {
-        type Output = Result<InitMessage, ()>;
-        fn poll(
-            self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Self::Output> {
-            let mut s = self.0.borrow_mut();
-            match s.value.take() {
-                Some(v) => std::task::Poll::Ready(Ok(v)),
-                None => {
-                    s.waker = Some(cx.waker().clone());
-                    std::task::Poll::Pending
-                }
-            }
-        }
     }
 }
 
