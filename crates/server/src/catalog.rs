@@ -107,10 +107,14 @@ impl Catalog {
 
     /// The connector with this integration id (or key).
     pub fn get(&self, integration_id: &str) -> Option<&Connector> {
-        self.connectors
-            .iter()
-            .find(|c| c.summary.integration_id == integration_id)
-            .or_else(|| self.by_provider(integration_id))
+        self.position(integration_id).map(|i| &self.connectors[i])
+    }
+
+    /// Where [`Catalog::get`]'s connector is in `connectors`.
+    pub fn position(&self, integration_id: &str) -> Option<usize> {
+        let by = |f: &dyn Fn(&Connector) -> bool| self.connectors.iter().position(f);
+        by(&|c| c.summary.integration_id == integration_id)
+            .or_else(|| by(&|c| c.key == integration_id))
     }
 
     /// The connector for a provider key.

@@ -594,6 +594,7 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
         settings,
         webhook_wake: Notify::new(),
         http,
+        catalog_json: Default::default(),
     }));
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));

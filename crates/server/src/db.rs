@@ -44,6 +44,39 @@ pub struct Db {
     /// The SQLite writer thread's queue (see [`Db::write`]).
     jobs: Option<mpsc::UnboundedSender<WriteJob>>,
     pub backend: Backend,
+    /// Sessions already read, by token hash (see [`SessionCache`]).
+    pub(crate) sessions: Arc<SessionCache>,
+}
+
+/// Connect sessions by token hash, so the requests of one end user don't each read the
+/// same row (on SQLite a read is a round trip to a connection's thread). Safe because a
+/// stored session never changes: expiry is checked by the caller on every use, and a
+/// session made by another process (the CLI) is simply read from the database the first
+/// time. Bounded: when full, expired entries go, and if that frees too little, all do.
+#[derive(Debug, Default)]
+pub(crate) struct SessionCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, crate::store::Session>>,
+}
+
+/// Most sessions kept in a [`SessionCache`].
+const SESSION_CACHE_MAX: usize = 16_384;
+
+impl SessionCache {
+    pub(crate) fn get(&self, token_hash: &str) -> Option<crate::store::Session> {
+        self.map.lock().ok()?.get(token_hash).cloned()
+    }
+
+    pub(crate) fn put(&self, token_hash: String, session: crate::store::Session) {
+        let Ok(mut map) = self.map.lock() else { return };
+        if map.len() >= SESSION_CACHE_MAX {
+            let now = now();
+            map.retain(|_, s| s.expires_at > now);
+            if map.len() >= SESSION_CACHE_MAX / 2 {
+                map.clear();
+            }
+        }
+        map.insert(token_hash, session);
+    }
 }
 
 /// A future borrowing the writer connection.
@@ -76,10 +109,10 @@ pub enum BatchArg {
     Int(i64),
 }
 
-/// One write as SQLite statements (`;`-separated, parameters `$1`…`$n` numbered for this
-/// write alone) that run inside a transaction the writer thread opens: several queued
-/// writes share one transaction and one round trip to the connection's thread (group
-/// commit). The statements must not fail but for a broken database (conflicts are
+/// One write as SQLite statements, each ending with `;` and a line break (the last may
+/// omit them), with parameters `$1`…`$n` indexing `args`. The writer thread runs it inside
+/// a transaction it opens, shared with the writes queued beside it (group commit). The
+/// statements must not fail but for a broken database (conflicts are
 /// `ON CONFLICT DO NOTHING`), must not begin or end a transaction, and may end with a
 /// `SELECT` of one integer row, which is the write's answer. `changes()` in a statement
 /// refers to the statement before it in the same write (the first statement must not use
@@ -95,21 +128,40 @@ pub struct Batch {
 /// Most writes to group in one transaction.
 const GROUP_MAX: usize = 64;
 
-/// Starts the SQLite writer thread: it runs queued writes on the writer connection, on a
-/// single-threaded runtime of its own. Each statement sent to a sqlx SQLite connection is
-/// a round trip to that connection's own thread, and on a busy machine every such hand-off
-/// costs far more than the SQLite work. So the writes queued together ([`Batch`]es) are
-/// sent as one statement batch in one transaction — one round trip and one commit for all
-/// of them — and the round trips of other writes are direct hand-offs between two threads
-/// instead of waits in the server runtime's queue with the write lock held. The thread
-/// ends when the last [`Db`] clone is dropped.
+/// Starts the SQLite writer thread. It owns the two writer connections and runs queued
+/// writes one after the other, on a single-threaded runtime of its own:
+///
+/// - [`WriteJob::Batch`]es, the hot path (new sessions and accounts), run on a rusqlite
+///   connection right here on the thread: the batches queued together share one
+///   transaction and one commit (group commit), and their statements are prepared once and
+///   cached. A sqlx SQLite connection would instead make every statement a round trip to
+///   that connection's own thread — context switches that cost far more than the SQLite
+///   work on a busy two-core machine.
+/// - [`WriteJob::Closure`]s, every other write, run on the sqlx writer connection `conn`.
+///
+/// Only this thread writes, so the two connections never wait for each other's lock (other
+/// processes, such as the CLI, are covered by `busy_timeout`). The thread ends when the
+/// last [`Db`] clone is dropped.
 fn start_writer_thread(
     conn: Arc<Mutex<Option<AnyConnection>>>,
-) -> std::io::Result<mpsc::UnboundedSender<WriteJob>> {
+    path: &str,
+) -> Result<mpsc::UnboundedSender<WriteJob>, sqlx::Error> {
     let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let batch_conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .and_then(|c| {
+        c.execute_batch(SQLITE_PRAGMAS)?;
+        c.set_prepared_statement_cache_capacity(64);
+        Ok(c)
+    })
+    .map_err(sqlite_error)?;
     std::thread::Builder::new()
         .name("linkhub-sqlite-writer".into())
         .spawn(move || {
@@ -142,7 +194,7 @@ fn start_writer_thread(
                                     Err(_) => break,
                                 }
                             }
-                            run_group(conn, group).await;
+                            run_group(&batch_conn, group);
                         }
                     }
                 }
@@ -151,14 +203,19 @@ fn start_writer_thread(
     Ok(tx)
 }
 
+/// A rusqlite error as the sqlx error the rest of the server handles.
+fn sqlite_error(e: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(e))
+}
+
 type Answer = oneshot::Sender<Result<Option<i64>, sqlx::Error>>;
 
 /// Runs batches in one transaction and answers each. If the transaction fails, nothing of
 /// it was written: each batch is then run in a transaction of its own, so one broken write
 /// fails alone.
-async fn run_group(conn: &mut AnyConnection, group: Vec<(Batch, Answer)>) {
+fn run_group(conn: &rusqlite::Connection, group: Vec<(Batch, Answer)>) {
     let batches: Vec<&Batch> = group.iter().map(|(b, _)| b).collect();
-    match run_batches(conn, &batches).await {
+    match run_batches(conn, &batches) {
         Ok(rows) => {
             for ((_, answer), row) in group.into_iter().zip(rows) {
                 let _ = answer.send(Ok(row));
@@ -166,88 +223,78 @@ async fn run_group(conn: &mut AnyConnection, group: Vec<(Batch, Answer)>) {
         }
         Err(e) if group.len() == 1 => {
             if let Some((_, answer)) = group.into_iter().next() {
-                let _ = answer.send(Err(e));
+                let _ = answer.send(Err(sqlite_error(e)));
             }
         }
         Err(_) => {
             for (batch, answer) in group {
                 let result = run_batches(conn, &[&batch])
-                    .await
-                    .map(|rows| rows.into_iter().next().flatten());
+                    .map(|rows| rows.into_iter().next().flatten())
+                    .map_err(sqlite_error);
                 let _ = answer.send(result);
             }
         }
     }
 }
 
-/// `BEGIN IMMEDIATE; <each batch, its parameters renumbered>; COMMIT` in one round trip:
-/// the answer row of each batch (in order), or the error (after a rollback).
-async fn run_batches(
-    conn: &mut AnyConnection,
+/// `BEGIN IMMEDIATE`, every statement of every batch, `COMMIT`: the answer row of each
+/// batch (in order), or the error (after a rollback).
+fn run_batches(
+    conn: &rusqlite::Connection,
     batches: &[&Batch],
-) -> Result<Vec<Option<i64>>, sqlx::Error> {
-    let mut sql = String::from("BEGIN IMMEDIATE;\n");
-    let mut offset = 0;
-    for b in batches {
-        renumber_into(&mut sql, &b.sql, offset);
-        sql.push_str(";\n");
-        offset += b.args.len();
+) -> Result<Vec<Option<i64>>, rusqlite::Error> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let answers = batches
+        .iter()
+        .map(|b| run_batch(conn, b))
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|answers| conn.execute_batch("COMMIT").map(|()| answers));
+    if answers.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    sql.push_str("COMMIT;");
-    let mut query = sqlx::query(&sql);
-    for b in batches {
-        for arg in &b.args {
-            query = match arg {
-                BatchArg::Text(v) => query.bind(v),
-                BatchArg::OptText(v) => query.bind(v),
-                BatchArg::Int(v) => query.bind(*v),
-            };
-        }
-    }
-    // Not cached: the statement text changes with the group (SQLite prepares it quickly).
-    let rows = match query.persistent(false).fetch_all(&mut *conn).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            // The batch stopped at the failing statement, inside its transaction.
-            let _ = conn.execute("ROLLBACK").await;
-            return Err(e);
-        }
-    };
-    let mut rows = rows.into_iter();
-    let mut answers = Vec::with_capacity(batches.len());
-    for b in batches {
-        answers.push(if b.returns_row {
-            match rows.next() {
-                Some(row) => Some(row.try_get::<i64, _>(0)?),
-                None => None,
-            }
-        } else {
-            None
-        });
-    }
-    Ok(answers)
+    answers
 }
 
-/// Appends `sql` with every parameter `$n` turned into `$(n + offset)`.
-fn renumber_into(out: &mut String, sql: &str, offset: usize) {
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        out.push(c);
-        if c != '$' {
-            continue;
+/// The statements of one batch, each prepared once per connection (cached); parameters are
+/// bound by their `$n` names.
+fn run_batch(conn: &rusqlite::Connection, batch: &Batch) -> Result<Option<i64>, rusqlite::Error> {
+    let statements: Vec<&str> = batch
+        .sql
+        .split(";\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let last = statements.len().saturating_sub(1);
+    let mut answer = None;
+    for (i, sql) in statements.into_iter().enumerate() {
+        let mut stmt = conn.prepare_cached(sql)?;
+        for index in 1..=stmt.parameter_count() {
+            let arg = stmt
+                .parameter_name(index)
+                .and_then(|name| name.strip_prefix('$'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| batch.args.get(n.checked_sub(1)?))
+                .ok_or(rusqlite::Error::InvalidParameterCount(
+                    index,
+                    batch.args.len(),
+                ))?;
+            match arg {
+                BatchArg::Text(v) => stmt.raw_bind_parameter(index, v)?,
+                BatchArg::OptText(v) => stmt.raw_bind_parameter(index, v)?,
+                BatchArg::Int(v) => stmt.raw_bind_parameter(index, v)?,
+            }
         }
-        let mut n: usize = 0;
-        let mut digits = false;
-        while let Some(&(_, d)) = chars.peek() {
-            let Some(v) = d.to_digit(10) else { break };
-            n = n * 10 + v as usize;
-            digits = true;
-            chars.next();
-        }
-        if digits {
-            out.push_str(&(n + offset).to_string());
+        if i == last && batch.returns_row {
+            let mut rows = stmt.raw_query();
+            answer = match rows.next()? {
+                Some(row) => Some(row.get::<_, i64>(0)?),
+                None => None,
+            };
+        } else {
+            stmt.raw_execute()?;
         }
     }
+    Ok(answer)
 }
 
 #[derive(Clone)]
@@ -361,10 +408,9 @@ impl Db {
     /// the batches queued beside it; its answer row, if it has one.
     pub async fn write_batch(&self, batch: Batch) -> Result<Option<i64>, sqlx::Error> {
         let Some(jobs) = &self.jobs else {
-            let mut conn = self.writer().await?;
-            return run_batches(&mut conn, &[&batch])
-                .await
-                .map(|rows| rows.into_iter().next().flatten());
+            return Err(sqlx::Error::Configuration(
+                "statement batches need the SQLite writer thread".into(),
+            ));
         };
         let (tx, rx) = oneshot::channel();
         jobs.send(WriteJob::Batch(batch, tx))
@@ -401,15 +447,31 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
      PRAGMA cache_size = -16384;";
 
+/// What SQLite opens for a `sqlite:` `DATABASE_URL` (`sqlite://path?mode=rwc`,
+/// `sqlite:path`): the same as a `file:` URI.
+fn sqlite_uri(url: &str) -> String {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    format!("file:{rest}")
+}
+
 /// Opens the database and runs the migrations.
 /// `database_url` (`postgres://…`) wins; otherwise `<data_dir>/linkhub.db`.
 pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, sqlx::Error> {
     sqlx::any::install_default_drivers();
+    // `sqlite_file`: the same database for the writer thread's rusqlite connection, a plain
+    // path or a `file:` URI.
+    let mut sqlite_file = data_dir.join("linkhub.db").display().to_string();
     let (url, backend) = match database_url.filter(|u| !u.is_empty()) {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
             (u.to_string(), Backend::Postgres)
         }
-        Some(u) if u.starts_with("sqlite:") => (u.to_string(), Backend::Sqlite),
+        Some(u) if u.starts_with("sqlite:") => {
+            sqlite_file = sqlite_uri(u);
+            (u.to_string(), Backend::Sqlite)
+        }
         Some(u) => {
             return Err(sqlx::Error::Configuration(
                 format!(
@@ -428,24 +490,14 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, 
         ),
     };
     let options = AnyConnectOptions::from_str(&url)?;
-    // An in-memory database exists once per connection: one connection does everything.
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    if backend == Backend::Sqlite && (url.contains(":memory:") || url.contains("mode=memory")) {
+        return Err(sqlx::Error::Configuration(
+            "an in-memory SQLite database would lose every account when the server stops; \
+             give DATABASE_URL a file (sqlite:///path/to/linkhub.db) or leave it unset"
+                .into(),
+        ));
+    }
     let db = match backend {
-        Backend::Sqlite if in_memory => {
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options)
-                .await?;
-            Db {
-                writer: Writer::Pool(pool.clone()),
-                jobs: None,
-                pool,
-                backend,
-            }
-        }
         Backend::Sqlite => {
             // The writer first: it creates the file and switches it to WAL.
             let mut writer = options.connect().await?;
@@ -466,9 +518,10 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, 
             let writer = Arc::new(Mutex::new(Some(writer)));
             Db {
                 pool,
-                jobs: Some(start_writer_thread(writer.clone()).map_err(sqlx::Error::Io)?),
+                jobs: Some(start_writer_thread(writer.clone(), &sqlite_file)?),
                 writer: Writer::Conn(writer),
                 backend,
+                sessions: Arc::default(),
             }
         }
         Backend::Postgres => {
@@ -482,6 +535,7 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, 
                 jobs: None,
                 pool,
                 backend,
+                sessions: Arc::default(),
             }
         }
     };

@@ -15,7 +15,7 @@ use crate::catalog::Connector;
 use crate::crypto;
 use crate::db::{self, Backend, now, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, json_response};
-use crate::state::{AppState, HubSession};
+use crate::state::{AppState, CatalogJson, HubSession};
 use crate::store::{self, Session};
 use crate::wire::{
     AttemptAccount, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
@@ -44,15 +44,75 @@ fn summary(state: &AppState, c: &Connector) -> ConnectorSummary {
     }
 }
 
+/// A connector's config as `/hub/connectors/{id}` answers it.
+fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
+    let mut config = c.config.clone();
+    if let (Some(url), Some(obj)) = (
+        state.logo_url(&c.key, c.logo_file()),
+        config.as_object_mut(),
+    ) {
+        let assets = obj
+            .entry("assets")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(assets) = assets.as_object_mut() {
+            assets.entry("icon").or_insert_with(|| Value::String(url));
+        }
+    }
+    let events = if state.settings.webhook_url.is_some() {
+        WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    ConnectorDetail {
+        config,
+        hub_settings: HubConnectorSettings {
+            configured_webhook_events: events,
+            project_settings: Value::Object(Default::default()),
+        },
+    }
+}
+
+/// The catalog's answers as JSON, made on first use.
+fn catalog_json(state: &AppState) -> &CatalogJson {
+    state.catalog_json.get_or_init(|| {
+        let connectors = &state.catalog.connectors;
+        CatalogJson {
+            summaries: connectors
+                .iter()
+                .map(|c| serde_json::to_string(&summary(state, c)).unwrap_or_default())
+                .collect(),
+            details: connectors
+                .iter()
+                .map(|c| {
+                    serde_json::to_vec(&detail(state, c))
+                        .unwrap_or_default()
+                        .into()
+                })
+                .collect(),
+        }
+    })
+}
+
+/// A JSON answer made of bytes already serialized.
+fn json_bytes(body: impl Into<axum::body::Body>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.into(),
+    )
+        .into_response()
+}
+
 fn connector_for<'a>(
     state: &'a AppState,
     session: &Session,
     integration_id: &str,
-) -> Option<&'a Connector> {
-    state
-        .catalog
-        .get(integration_id)
-        .filter(|c| visible(session, c))
+) -> Option<(usize, &'a Connector)> {
+    let i = state.catalog.position(integration_id)?;
+    let c = &state.catalog.connectors[i];
+    visible(session, c).then_some((i, c))
 }
 
 #[utoipa::path(get, path = "/hub/settings", tag = "hub",
@@ -73,16 +133,24 @@ pub async fn list_connectors(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     ApiQuery(query): ApiQuery<ConnectorQuery>,
-) -> Json<ConnectorList> {
-    let integrations = state
+) -> Response {
+    let json = catalog_json(&state);
+    let mut body = String::from(r#"{"integrations":["#);
+    let shown = state
         .catalog
         .connectors
         .iter()
-        .filter(|c| visible(&session, c))
-        .filter(|c| query.provider.as_ref().is_none_or(|p| p == &c.key))
-        .map(|c| summary(&state, c))
-        .collect();
-    Json(ConnectorList { integrations })
+        .zip(&json.summaries)
+        .filter(|(c, _)| visible(&session, c))
+        .filter(|(c, _)| query.provider.as_ref().is_none_or(|p| p == &c.key));
+    for (i, (_, summary)) in shown.enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(summary);
+    }
+    body.push_str("]}");
+    json_bytes(body)
 }
 
 #[utoipa::path(get, path = "/hub/connectors/{integration_id}", tag = "hub",
@@ -93,33 +161,15 @@ pub async fn get_connector(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     Path(integration_id): Path<String>,
-) -> ApiResult<Json<ConnectorDetail>> {
-    let c = connector_for(&state, &session, &integration_id)
+) -> ApiResult<Response> {
+    let (i, _) = connector_for(&state, &session, &integration_id)
         .ok_or_else(|| ApiError::not_found("Unknown connector"))?;
-    let mut config = c.config.clone();
-    if let (Some(url), Some(obj)) = (
-        state.logo_url(&c.key, c.logo_file()),
-        config.as_object_mut(),
-    ) {
-        let assets = obj
-            .entry("assets")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if let Some(assets) = assets.as_object_mut() {
-            assets.entry("icon").or_insert_with(|| Value::String(url));
-        }
-    }
-    let events = if state.settings.webhook_url.is_some() {
-        WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Json(ConnectorDetail {
-        config,
-        hub_settings: HubConnectorSettings {
-            configured_webhook_events: events,
-            project_settings: Value::Object(Default::default()),
-        },
-    }))
+    let detail = catalog_json(&state)
+        .details
+        .get(i)
+        .cloned()
+        .unwrap_or_default();
+    Ok(json_bytes(detail))
 }
 
 /// Turns submitted credential values into text, naming the ones that are not scalars.
@@ -170,7 +220,7 @@ fn link_connector<'a>(
     session: &Session,
     integration_id: &str,
 ) -> ApiResult<&'a Connector> {
-    let c = connector_for(state, session, integration_id).ok_or_else(|| ApiError::Fields {
+    let (_, c) = connector_for(state, session, integration_id).ok_or_else(|| ApiError::Fields {
         message: "Unknown connector".into(),
         fields: BTreeMap::from([(
             "integration_id".to_string(),

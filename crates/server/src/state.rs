@@ -46,6 +46,20 @@ pub struct Inner {
     /// Woken when an event is queued, so delivery does not wait for the next poll.
     pub webhook_wake: Notify,
     pub http: reqwest::Client,
+    /// The catalog's `/hub/connectors…` answers, serialized once (see [`CatalogJson`]).
+    pub catalog_json: std::sync::OnceLock<CatalogJson>,
+}
+
+/// Each connector's summary and detail as JSON, made on first use: the catalog and the
+/// settings they depend on don't change while the server runs, and serializing a
+/// connector's whole config (fields, guide) on every request was the largest share of the
+/// request threads' time under load.
+#[derive(Debug, Default)]
+pub struct CatalogJson {
+    /// By catalog position: the [`crate::wire::ConnectorSummary`] as JSON.
+    pub summaries: Vec<String>,
+    /// By catalog position: the [`crate::wire::ConnectorDetail`] as JSON.
+    pub details: Vec<axum::body::Bytes>,
 }
 
 /// Cheap-to-clone handle on [`Inner`].

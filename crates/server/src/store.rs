@@ -37,22 +37,35 @@ pub struct Session {
 
 /// The session for a token, if the token is known and not expired.
 pub async fn session_by_token(db: &Db, token: &str) -> ApiResult<Session> {
+    let token_hash = crypto::sha256_hex(token);
+    let session = match db.sessions.get(&token_hash) {
+        Some(session) => session,
+        None => {
+            let session = session_by_token_hash(db, &token_hash).await?;
+            db.sessions.put(token_hash, session.clone());
+            session
+        }
+    };
+    if session.expires_at <= now() {
+        return Err(ApiError::unauthorized("Session expired"));
+    }
+    Ok(session)
+}
+
+/// The stored session for a token hash (expired or not).
+async fn session_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Session> {
     let row = sqlx::query(
         "SELECT id, project_id, origin_owner_id, origin_owner_name, origin_username, categories, \
          provider, account_id, label, metadata, multiple, created_at, expires_at \
          FROM connect_sessions WHERE token_hash = $1",
     )
-    .bind(crypto::sha256_hex(token))
+    .bind(token_hash)
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else {
         return Err(ApiError::unauthorized("Invalid session token"));
     };
-    let session = session_from_row(&row)?;
-    if session.expires_at <= now() {
-        return Err(ApiError::unauthorized("Session expired"));
-    }
-    Ok(session)
+    session_from_row(&row)
 }
 
 fn session_from_row(row: &AnyRow) -> ApiResult<Session> {
@@ -90,6 +103,13 @@ const INSERT_SESSION: &str = "INSERT INTO connect_sessions (id, project_id, toke
 
 /// Stores a new session (on SQLite as a [`Batch`] of the writer thread).
 pub async fn insert_session(db: &Db, new: NewSession) -> ApiResult<()> {
+    let cached = (new.token_hash.clone(), new.session.clone());
+    insert_session_row(db, new).await?;
+    db.sessions.put(cached.0, cached.1);
+    Ok(())
+}
+
+async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
     let s = new.session;
     let categories = s
         .categories
