@@ -44,38 +44,46 @@ pub struct Db {
     /// The SQLite writer thread's queue (see [`Db::write`]).
     jobs: Option<mpsc::UnboundedSender<WriteJob>>,
     pub backend: Backend,
-    /// Sessions already read, by token hash (see [`SessionCache`]).
-    pub(crate) sessions: Arc<SessionCache>,
+    /// Sessions already read, by token hash. Safe to keep because a stored session never
+    /// changes: expiry is checked by the caller on every use, and a session made by another
+    /// process (the CLI) is simply read from the database the first time.
+    pub(crate) sessions: Arc<Memo<crate::store::Session>>,
+    /// Answers of finished `POST /hub/accounts` under an `Idempotency-Key`, by session id
+    /// and key, so a retry is answered without a database round trip. A miss is always safe:
+    /// the write path finds a claimed key and reads its stored answer.
+    pub(crate) answers: Arc<Memo<crate::hub::StoredAnswer>>,
 }
 
-/// Connect sessions by token hash, so the requests of one end user don't each read the
-/// same row (on SQLite a read is a round trip to a connection's thread). Safe because a
-/// stored session never changes: expiry is checked by the caller on every use, and a
-/// session made by another process (the CLI) is simply read from the database the first
-/// time. Bounded: when full, expired entries go, and if that frees too little, all do.
-#[derive(Debug, Default)]
-pub(crate) struct SessionCache {
-    map: std::sync::Mutex<std::collections::HashMap<String, crate::store::Session>>,
+/// A bounded map of values that never change once stored, so that the requests of one end
+/// user don't each read the same row (on SQLite a read is a round trip to a connection's
+/// thread). When full it starts over, which only costs the next reads a database trip.
+#[derive(Debug)]
+pub(crate) struct Memo<V> {
+    map: std::sync::Mutex<std::collections::HashMap<String, V>>,
 }
 
-/// Most sessions kept in a [`SessionCache`].
-const SESSION_CACHE_MAX: usize = 16_384;
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Memo {
+            map: Default::default(),
+        }
+    }
+}
 
-impl SessionCache {
-    pub(crate) fn get(&self, token_hash: &str) -> Option<crate::store::Session> {
-        self.map.lock().ok()?.get(token_hash).cloned()
+/// Most entries of a [`Memo`].
+const MEMO_MAX: usize = 16_384;
+
+impl<V: Clone> Memo<V> {
+    pub(crate) fn get(&self, key: &str) -> Option<V> {
+        self.map.lock().ok()?.get(key).cloned()
     }
 
-    pub(crate) fn put(&self, token_hash: String, session: crate::store::Session) {
+    pub(crate) fn put(&self, key: String, value: V) {
         let Ok(mut map) = self.map.lock() else { return };
-        if map.len() >= SESSION_CACHE_MAX {
-            let now = now();
-            map.retain(|_, s| s.expires_at > now);
-            if map.len() >= SESSION_CACHE_MAX / 2 {
-                map.clear();
-            }
+        if map.len() >= MEMO_MAX {
+            map.clear();
         }
-        map.insert(token_hash, session);
+        map.insert(key, value);
     }
 }
 
@@ -522,6 +530,7 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, 
                 writer: Writer::Conn(writer),
                 backend,
                 sessions: Arc::default(),
+                answers: Arc::default(),
             }
         }
         Backend::Postgres => {
@@ -536,6 +545,7 @@ pub async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Db, 
                 pool,
                 backend,
                 sessions: Arc::default(),
+                answers: Arc::default(),
             }
         }
     };

@@ -275,6 +275,31 @@ struct IdemKey {
     request_hash: String,
 }
 
+/// The answer stored under an `Idempotency-Key` (see [`crate::db::Db`]'s `answers`).
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    request_hash: String,
+    status: StatusCode,
+    body: Value,
+}
+
+impl StoredAnswer {
+    /// The answer again for a retry, or the error for a different request under the key.
+    fn answer(&self, idem: &IdemKey) -> ApiResult<Response> {
+        if self.request_hash != idem.request_hash {
+            return Err(key_reused());
+        }
+        Ok(json_response(self.status, &self.body))
+    }
+}
+
+fn key_reused() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Idempotency-Key was already used with a different request",
+    )
+}
+
 /// What a link transaction answered: status, body, and whether an account was written.
 type LinkOutcome = (StatusCode, Value, bool);
 
@@ -452,10 +477,7 @@ async fn stored_answer(
     let Some(row) = row else { return Ok(None) };
     let hash: String = row.try_get("request_hash")?;
     if hash != idem.request_hash {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Idempotency-Key was already used with a different request",
-        ));
+        return Err(key_reused());
     }
     let status: Option<i64> = row.try_get("status_code")?;
     let response: Option<String> = row.try_get("response")?;
@@ -514,9 +536,12 @@ pub async fn create_account(
             serde_json::to_string(&req.credentials).unwrap_or_default()
         )),
     };
-    // A retry of a finished request is answered from the stored answer, without a write.
-    if let Some(Some(answer)) = stored_answer(&state, &session, &idem).await? {
-        return Ok(answer);
+    // A retry of a request this process answered is answered again from memory. Any other
+    // request goes straight to the write, which finds a key claimed before (by this or
+    // another process) and then reads its stored answer below.
+    let memo_key = format!("{}\n{}", session.id, idem.key);
+    if let Some(stored) = state.db.answers.get(&memo_key) {
+        return stored.answer(&idem);
     }
     // Validation needs no database: done before the write.
     let prepared = prepare_link(&state, &session, &req);
@@ -524,7 +549,14 @@ pub async fn create_account(
         if let Some((status, body, _)) =
             link_write(&state, &session, Some(idem.clone()), prepared.clone()).await?
         {
-            return Ok(json_response(status, &body));
+            let response = json_response(status, &body);
+            let stored = StoredAnswer {
+                request_hash: idem.request_hash,
+                status,
+                body,
+            };
+            state.db.answers.put(memo_key, stored);
+            return Ok(response);
         }
         // Someone has this key: their answer, or wait for it (a request in flight in
         // another process that claims keys outside its link transaction).
