@@ -7,11 +7,45 @@ use crate::i18n::*;
 
 /// Whether `c` matches a search query (case-insensitive, on name, provider and category).
 pub fn matches(c: &ConnectorSummary, query: &str) -> bool {
+    search_text(c).contains(&query.trim().to_lowercase())
+}
+
+/// What a search query is matched against: name, provider and category, lower-cased, made
+/// once per connector rather than on every keystroke.
+fn search_text(c: &ConnectorSummary) -> String {
+    format!("{}\n{}\n{}", c.name, c.provider, c.category).to_lowercase()
+}
+
+/// How many matching connectors are shown at first, and added by each "show more": a
+/// keystroke then redraws at most this many rows whatever the size of the catalog, and
+/// the first screen of a large catalog appears sooner.
+pub const PAGE: usize = 60;
+
+/// The first `limit` connectors of `all` in `category` (all when empty) matching `query`,
+/// and how many match in all.
+pub fn page<'a>(
+    all: &'a [(ConnectorSummary, String)],
+    category: &str,
+    query: &str,
+    limit: usize,
+) -> (Vec<&'a ConnectorSummary>, usize) {
     let q = query.trim().to_lowercase();
-    q.is_empty()
-        || c.name.to_lowercase().contains(&q)
-        || c.provider.to_lowercase().contains(&q)
-        || c.category.to_lowercase().contains(&q)
+    let mut shown = Vec::new();
+    let mut total = 0;
+    for (c, text) in all {
+        if (category.is_empty() || c.category == category) && text.contains(&q) {
+            if total < limit {
+                shown.push(c);
+            }
+            total += 1;
+        }
+    }
+    (shown, total)
+}
+
+/// The DOM id of a connector's button in the list.
+fn item_id(c: &ConnectorSummary) -> String {
+    format!("lh-connector-{}", c.integration_id)
 }
 
 /// The lettered mark of a connector without a logo: the first letter of its name, upper-cased.
@@ -54,20 +88,46 @@ pub fn ConnectorList(
     let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
     let cats = categories(&all);
     let count = all.len();
+    let all: Vec<(ConnectorSummary, String)> = all
+        .into_iter()
+        .map(|c| {
+            let text = search_text(&c);
+            (c, text)
+        })
+        .collect();
     let all = StoredValue::new(all);
     let (query, set_query) = signal(String::new());
     let (category, set_category) = signal(String::new());
+    let (limit, set_limit) = signal(PAGE);
+    // (shown, how many match in all)
     let visible = Memo::new(move |_| {
-        let q = query.get();
-        let cat = category.get();
+        let (q, cat, limit) = (query.get(), category.get(), limit.get());
         all.with_value(|all| {
-            all.iter()
-                .filter(|c| cat.is_empty() || c.category == cat)
-                .filter(|c| matches(c, &q))
-                .cloned()
-                .collect::<Vec<_>>()
+            let (shown, total) = page(all, &cat, &q, limit);
+            (shown.into_iter().cloned().collect::<Vec<_>>(), total)
         })
     });
+    // After "show more", focus goes to the first connector it added.
+    let (focus_item, set_focus_item) = signal(None::<String>);
+    Effect::new(move |_| {
+        visible.track();
+        if let Some(id) = focus_item.get() {
+            set_focus_item.set(None);
+            focus_by_id(&id);
+        }
+    });
+    let show_more = move |_| {
+        let next = visible.with(|(shown, _)| shown.len());
+        set_limit.set(next + PAGE);
+        let added = all.with_value(|all| {
+            page(all, &category.get_untracked(), &query.get_untracked(), next + 1)
+                .0
+                .get(next)
+                .map(|c| item_id(c))
+        });
+        set_focus_item.set(added);
+    };
+    let remaining = move || visible.with(|(shown, total)| total - shown.len());
 
     if count == 0 {
         return view! { <p class="lh-list__empty" role="status">{t!(i18n, no_connectors)}</p> }
@@ -79,7 +139,10 @@ pub fn ConnectorList(
                 <span class="lh-field__label">{t!(i18n, category_label)}</span>
                 <select
                     class="lh-input"
-                    on:change=move |ev| set_category.set(event_target_value(&ev))
+                    on:change=move |ev| {
+                        set_limit.set(PAGE);
+                        set_category.set(event_target_value(&ev));
+                    }
                 >
                     <option value="">{t!(i18n, category_all)}</option>
                     {cats
@@ -104,13 +167,16 @@ pub fn ConnectorList(
                         spellcheck="false"
                         placeholder=move || t_string!(i18n, search_placeholder).to_string()
                         prop:value=query
-                        on:input=move |ev| set_query.set(event_target_value(&ev))
+                        on:input=move |ev| {
+                            set_limit.set(PAGE);
+                            set_query.set(event_target_value(&ev));
+                        }
                     />
                 </label>
                 {filter}
             </div>
             <Show
-                when=move || !visible.with(Vec::is_empty)
+                when=move || visible.with(|(_, total)| *total > 0)
                 fallback=move || {
                     view! {
                         <p class="lh-list__empty" role="status">
@@ -121,11 +187,16 @@ pub fn ConnectorList(
             >
                 <ul class="lh-list__items">
                     <For
-                        each=move || visible.get()
+                        each=move || visible.get().0
                         key=|c| c.integration_id.clone()
                         children=move |c| view! { <ConnectorItem connector=c on_select=on_select /> }
                     />
                 </ul>
+                <Show when=move || { remaining() > 0 }>
+                    <button type="button" class="lh-button lh-list__more" on:click=show_more>
+                        {t!(i18n, show_more, count = move || remaining().min(PAGE))}
+                    </button>
+                </Show>
             </Show>
         </section>
     }
@@ -154,6 +225,7 @@ fn ConnectorItem(
             <button
                 type="button"
                 class="lh-connector"
+                id=item_id(&connector)
                 data-provider=connector.provider.clone()
                 on:click=open
             >
@@ -170,6 +242,23 @@ fn ConnectorItem(
             </button>
         </li>
     }
+}
+
+/// Moves focus to the element with this id, if it is there.
+fn focus_by_id(id: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = el {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
 }
 
 #[cfg(test)]
@@ -198,6 +287,26 @@ mod tests {
         assert!(matches(&c, "data"));
         assert!(matches(&c, ""));
         assert!(!matches(&c, "oneflow"));
+    }
+
+    #[test]
+    fn a_page_shows_the_first_matches_and_counts_them_all() {
+        let all: Vec<(ConnectorSummary, String)> = (0..150)
+            .map(|i| connector(&format!("Tool {i}"), if i % 2 == 0 { "crm" } else { "hris" }))
+            .map(|c| {
+                let text = search_text(&c);
+                (c, text)
+            })
+            .collect();
+        let (shown, total) = page(&all, "", "", PAGE);
+        assert_eq!((shown.len(), total), (PAGE, 150));
+        assert_eq!(shown[0].name, "Tool 0");
+        let (shown, total) = page(&all, "crm", "tool 1", PAGE);
+        // Tool 10, 12, …, 18, 100, 102, …, 148 in crm.
+        assert_eq!(total, 5 + 25);
+        assert!(shown.iter().all(|c| c.category == "crm"));
+        let (shown, total) = page(&all, "", "TOOL 149 ", 1);
+        assert_eq!((shown.len(), total), (1, 1));
     }
 
     #[test]
