@@ -93,6 +93,48 @@ async fn lists_connector_names_and_filters_as_you_type() {
 }
 
 #[wasm_bindgen_test]
+async fn a_long_list_shows_a_page_and_more_on_request_with_focus_on_the_first_added() {
+    use linkhub::components::connector_list::PAGE;
+    let root = container();
+    let list: Vec<ConnectorSummary> = (0..PAGE + 7)
+        .map(|i| connector(&format!("Tool {i:03}"), "data"))
+        .collect();
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <ConnectorList connectors=list />
+            </I18nContextProvider>
+        }
+    });
+    leptos::task::tick().await;
+    assert_eq!(names(&root).len(), PAGE);
+    let more: web_sys::HtmlElement = root
+        .query_selector(".lh-list__more")
+        .expect("query")
+        .expect("a show-more button")
+        .dyn_into()
+        .expect("a button");
+    assert_eq!(more.text_content().unwrap_or_default(), "Show 7 more");
+    more.click();
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    assert_eq!(names(&root).len(), PAGE + 7);
+    assert!(
+        root.query_selector(".lh-list__more")
+            .expect("query")
+            .is_none()
+    );
+    let focused = document()
+        .active_element()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default();
+    assert!(
+        focused.contains(&format!("Tool {PAGE:03}")),
+        "focus on the first connector added, not {focused:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 fn reads_the_session_from_the_fragment() {
     let cfg = linkhub::config::HubConfig::from_fragment("#token=t0k&locale=fr").expect("config");
     assert_eq!(cfg.token, "t0k");

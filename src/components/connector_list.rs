@@ -120,10 +120,15 @@ pub fn ConnectorList(
         let next = visible.with(|(shown, _)| shown.len());
         set_limit.set(next + PAGE);
         let added = all.with_value(|all| {
-            page(all, &category.get_untracked(), &query.get_untracked(), next + 1)
-                .0
-                .get(next)
-                .map(|c| item_id(c))
+            page(
+                all,
+                &category.get_untracked(),
+                &query.get_untracked(),
+                next + 1,
+            )
+            .0
+            .get(next)
+            .map(|c| item_id(c))
         });
         set_focus_item.set(added);
     };
@@ -292,7 +297,12 @@ mod tests {
     #[test]
     fn a_page_shows_the_first_matches_and_counts_them_all() {
         let all: Vec<(ConnectorSummary, String)> = (0..150)
-            .map(|i| connector(&format!("Tool {i}"), if i % 2 == 0 { "crm" } else { "hris" }))
+            .map(|i| {
+                connector(
+                    &format!("Tool {i}"),
+                    if i % 2 == 0 { "crm" } else { "hris" },
+                )
+            })
             .map(|c| {
                 let text = search_text(&c);
                 (c, text)
