@@ -20,7 +20,37 @@ pub fn widget() -> Result<PathBuf> {
     if !dist.join("index.html").exists() {
         return fail("trunk finished but dist/index.html is missing");
     }
+    precompress(&dist)?;
     Ok(dist)
+}
+
+/// Files worth compressing: text and wasm, larger than one TCP packet.
+fn compressible(path: &std::path::Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    matches!(ext, "wasm" | "js" | "css" | "html" | "svg" | "json")
+        && std::fs::metadata(path).is_ok_and(|m| m.len() > 1400)
+}
+
+/// Writes a `.gz` beside each compressible file of `dist/` (gzip -9, no name or time, so
+/// the same build gives the same bytes). The server sends these as they are instead of
+/// compressing the 800 KB wasm again for every page load, which took longer than the rest
+/// of the first screen together (and far longer in the dev-profile server of the demo).
+fn precompress(dist: &std::path::Path) -> Result {
+    let files: Vec<PathBuf> = std::fs::read_dir(dist)
+        .map_err(|e| crate::util::Failure(format!("cannot read {}: {e}", dist.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| compressible(p))
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    info(
+        "build",
+        &format!("precompressing {} files of dist/ (gzip -9)", files.len()),
+    );
+    let mut c = cmd("gzip");
+    c.args(["-9", "-n", "-k", "-f"]).args(&files);
+    run(&mut c)
 }
 
 /// `cargo build -p linkhub-server` (dev profile) and the path of the binary.
