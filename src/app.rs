@@ -322,3 +322,36 @@ fn apply_theme(input: &ThemeInput) {
     #[cfg(not(target_arch = "wasm32"))]
     let _ = theme.mode.map(Mode::attribute);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::render;
+
+    #[test]
+    fn a_host_brand_replaces_linkhub_s_mark_with_a_decorative_logo() {
+        let brand = Brand {
+            name: "Acme Inc".into(),
+            logo: Some("https://acme.example/logo.svg".into()),
+        };
+        let html = render(move || view! { <BrandMark brand=Some(brand) whitelabel=false /> });
+        assert!(html.contains("Acme Inc"), "{html}");
+        assert!(
+            html.contains("src=\"https://acme.example/logo.svg\" alt=\"\""),
+            "the visible name is the text alternative: {html}"
+        );
+        assert!(!html.contains("lh-brand__logo--ours"), "{html}");
+
+        let ours = render(|| view! { <BrandMark brand=None whitelabel=false /> });
+        assert!(
+            ours.contains("lh-brand__logo--ours") && ours.contains(">linkhub<"),
+            "{ours}"
+        );
+
+        let none = render(|| view! { <BrandMark brand=None whitelabel=true /> });
+        assert!(
+            !none.contains("lh-brand"),
+            "white-label shows no mark: {none}"
+        );
+    }
+}
