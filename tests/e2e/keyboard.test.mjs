@@ -122,3 +122,22 @@ test('keyboard only: an expired session focuses its message', async () => {
   await focusOnHeading(page, 'This session has expired');
   await context.close();
 });
+
+test('keyboard only: arrow keys choose an action in the guide picker', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-keyboard-picker', provider: 'personio' });
+  const { page, context } = await newPage(browser);
+  page.setDefaultTimeout(10_000);
+  await page.goto(session.auth_link_url);
+  await page.getByRole('group', { name: 'What will you use this connection for?' }).waitFor();
+  const headings = () => page.locator('.lh-guide__toggle').allTextContents();
+  const all = await headings();
+  await tabTo(page, () => document.activeElement.type === 'radio', 'the action picker');
+  assert.equal(await page.evaluate(() => document.activeElement.checked), true, 'focus is on the chosen action');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.checked && document.activeElement.value !== ''), true);
+  await page.waitForFunction((n) => document.querySelectorAll('.lh-guide__toggle').length < n, all.length);
+  await page.keyboard.press('ArrowUp');
+  await page.waitForFunction((n) => document.querySelectorAll('.lh-guide__toggle').length === n, all.length);
+  assert.deepEqual(await headings(), all);
+  await context.close();
+});
