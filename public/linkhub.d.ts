@@ -23,8 +23,33 @@ export interface LinkHubEvent {
   message?: string;
 }
 
+export type LinkHubThemeMode = 'light' | 'dark' | 'system';
+
+/**
+ * A theme object. Each token is validated in the Hub; an invalid one is dropped with a
+ * console warning naming it, and the default stays.
+ */
 export interface LinkHubTheme {
-  [token: string]: string;
+  mode?: LinkHubThemeMode;
+  tokens?: {
+    /** Buttons, links and accents: `#rrggbb`, `#rgb` or `rgb(r, g, b)`. The text colour on it
+     *  (and the shade used for links in each scheme) is computed for WCAG AA contrast. */
+    primary?: string;
+    /** Corner radius: a length such as `4px` or `0.5rem` (at most 32px). */
+    radius?: string;
+    /** Font family list, e.g. `Inter, "Noto Sans"` (the fonts must already be available). */
+    font?: string;
+    /** Base spacing unit: `2px` to `16px` (default `8px`). */
+    spacing?: string;
+  };
+}
+
+/** The host's brand, shown instead of linkhub's in the Hub's header. */
+export interface LinkHubBrand {
+  /** The host's name (at most 80 characters); also the logo's text alternative. */
+  name: string;
+  /** An `https:` URL or a base64 `data:image/...` URL; shown only with `name`. */
+  logo?: string;
 }
 
 export interface LinkHubOptions {
@@ -38,7 +63,8 @@ export interface LinkHubOptions {
   onClose?: () => void;
   /** Every event, in the manner of Plaid Link. */
   onEvent?: (event: LinkHubEvent) => void;
-  theme?: 'light' | 'dark' | 'system' | LinkHubTheme;
+  theme?: LinkHubThemeMode | LinkHubTheme;
+  brand?: LinkHubBrand;
   locale?: string;
   /** Scopes the host needs; guides show only the sections these need. */
   scopes?: string[];

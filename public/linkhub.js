@@ -3,6 +3,9 @@
 //   <script src="https://hub.example.com/linkhub.js"></script>
 //   const hub = LinkHub.open({ token, hubUrl: 'https://hub.example.com', onSuccess, onClose });
 //
+// Options also carry `theme` ('light' | 'dark' | 'system' | { mode, tokens: { primary, radius,
+// font, spacing } }) and `brand` ({ name, logo }); the Hub validates them (linkhub.d.ts, README).
+//
 // The Hub runs in an iframe from its own origin, so the host page's scripts never see the
 // credentials a user types. The session token is not put in the iframe URL: the Hub posts
 // `ready`, and the loader answers with the token and options. Every message names its exact
@@ -48,6 +51,8 @@
     let previousOverflow = '';
     let closed = false;
     let destroyed = false;
+    let narrow = null; // the modal's narrow-screen media query, and its listener
+    let fit = null;
 
     const send = (msg) => {
       if (iframe.contentWindow) iframe.contentWindow.postMessage({ source: SOURCE, ...msg }, hub.origin);
@@ -62,7 +67,7 @@
           type: 'init',
           token: options.token,
           options: {
-            theme: options.theme, locale: options.locale, scopes: options.scopes,
+            theme: options.theme, brand: options.brand, locale: options.locale, scopes: options.scopes,
             whitelabel: !!options.whitelabel, mode: container ? 'inline' : 'modal',
           },
         });
@@ -102,6 +107,7 @@
         window.removeEventListener('message', onMessage);
         doc.removeEventListener('keydown', onKey, true);
         if (root) root.remove();
+        if (narrow && fit) narrow.removeEventListener('change', fit);
         if (!container) {
           doc.documentElement.style.overflow = previousOverflow;
           if (previousFocus && typeof previousFocus.focus === 'function') previousFocus.focus();
@@ -128,7 +134,17 @@
       dialog.setAttribute('role', 'dialog');
       dialog.setAttribute('aria-modal', 'true');
       dialog.setAttribute('aria-label', iframe.title);
-      dialog.style.cssText = 'position:relative;width:min(720px,100vw);height:min(760px,100vh);background:#fff;border-radius:12px;overflow:hidden;box-shadow:0 20px 60px rgba(0,0,0,.35)';
+      dialog.style.cssText = 'position:relative;overflow:hidden;background:Canvas;box-shadow:0 20px 60px rgba(0,0,0,.35)';
+      // Below 480 CSS px the dialog is the whole screen (no margin, no rounded corners).
+      narrow = window.matchMedia ? window.matchMedia('(max-width: 480px)') : null;
+      fit = () => {
+        const full = !!(narrow && narrow.matches);
+        dialog.style.width = full ? '100vw' : 'min(720px,calc(100vw - 32px))';
+        dialog.style.height = full ? '100dvh' : 'min(760px,calc(100dvh - 32px))';
+        dialog.style.borderRadius = full ? '0' : '12px';
+      };
+      fit();
+      if (narrow) narrow.addEventListener('change', fit);
       const close = doc.createElement('button');
       close.type = 'button';
       close.className = 'linkhub-close';

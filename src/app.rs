@@ -12,6 +12,7 @@ use crate::components::error_screen::ErrorScreen;
 use crate::components::status::StatusScreen;
 use crate::config::{HubConfig, provide_config, use_config};
 use crate::i18n::*;
+use crate::theme::{Brand, Mode, ThemeInput};
 
 /// The whole widget.
 #[component]
@@ -121,14 +122,25 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         }
         .into_any();
     };
-    apply_theme(config.theme.as_deref());
+    apply_theme(&config.theme);
+    let (brand, warnings) =
+        crate::theme::brand(config.brand_name.as_deref(), config.brand_logo.as_deref());
+    for warning in &warnings {
+        leptos::logging::warn!("linkhub: {warning}");
+    }
     // White-label: no linkhub branding (guides also drop their white-label-hidden sections).
     let whitelabel = config.whitelabel;
+    let class = if config.modal {
+        "lh-hub lh-hub--modal"
+    } else {
+        "lh-hub"
+    };
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {
-        <main class="lh-hub">
+        <main class=class>
             <header class="lh-hub__header">
+                <BrandMark brand=brand whitelabel=whitelabel />
                 <h1 class="lh-hub__title">{t!(i18n, app_title)}</h1>
             </header>
             <ConnectorsScreen />
@@ -136,6 +148,42 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         </main>
     }
     .into_any()
+}
+
+/// Whose hub this is: the host's logo and name when it gave them, else linkhub's mark
+/// (nothing when white-labelled). The logo is decorative next to the visible name.
+#[component]
+fn BrandMark(
+    /// The host's validated brand.
+    brand: Option<Brand>,
+    /// No linkhub branding.
+    whitelabel: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    match brand {
+        Some(Brand { name, logo }) => Some(
+            view! {
+                <p class="lh-brand">
+                    {logo.map(|src| view! { <img class="lh-brand__logo" src=src alt="" /> })}
+                    <span class="lh-brand__name">{name}</span>
+                </p>
+            }
+            .into_any(),
+        ),
+        None if whitelabel => None,
+        None => Some(
+            view! {
+                <p class="lh-brand">
+                    <svg class="lh-brand__logo lh-brand__logo--ours" viewBox="0 0 32 32" aria-hidden="true">
+                        <rect width="32" height="32" rx="8" />
+                        <path d="M11 9v14h10" />
+                    </svg>
+                    <span class="lh-brand__name">{t!(i18n, linkhub_name)}</span>
+                </p>
+            }
+            .into_any(),
+        ),
+    }
 }
 
 /// Loads the session's connectors (and, at the same time, its settings) and shows the list,
@@ -206,7 +254,21 @@ fn Navigator(
     }
     let selected = RwSignal::new(None::<ConnectorSummary>);
     let on_select = Callback::new(move |c: ConnectorSummary| selected.set(Some(c)));
-    let on_back = Callback::new(move |()| selected.set(None));
+    let on_back = Callback::new(move |()| {
+        selected.set(None);
+        // Back on the list (shown again on the next frame): focus its heading.
+        #[cfg(target_arch = "wasm32")]
+        request_animation_frame(|| {
+            use wasm_bindgen::JsCast;
+            if let Some(h) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("lh-list-heading"))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = h.focus();
+            }
+        });
+    });
     let existing = StoredValue::new(existing_account_id);
     view! {
         <div class="lh-hub__list" style:display=move || selected.with(Option::is_some).then_some("none")>
@@ -229,42 +291,67 @@ fn Navigator(
     .into_any()
 }
 
-/// The theme a host or link asked for: `light` or `dark` pin the colour scheme (the style
-/// sheet keys off `data-theme` on the root); `system`, nothing, or an unknown name follow the
-/// system setting — an invalid value is ignored, never fatal.
-pub fn theme_attribute(theme: Option<&str>) -> Option<&'static str> {
-    match theme {
-        Some("light") => Some("light"),
-        Some("dark") => Some("dark"),
-        _ => None,
+/// Applies the theme to the widget root (the document element of the hub's own page): the
+/// scheme as `data-theme`, each validated token with `style.setProperty`. Every option that
+/// was dropped is reported on the console, naming it; none is fatal.
+fn apply_theme(input: &ThemeInput) {
+    let theme = crate::theme::resolve(input);
+    for warning in &theme.warnings {
+        leptos::logging::warn!("linkhub: {warning}");
     }
-}
-
-fn apply_theme(theme: Option<&str>) {
     #[cfg(target_arch = "wasm32")]
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
     {
-        let _ = match theme_attribute(theme) {
+        use wasm_bindgen::JsCast;
+        let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        else {
+            return;
+        };
+        let _ = match theme.mode.and_then(Mode::attribute) {
             Some(t) => root.set_attribute("data-theme", t),
             None => root.remove_attribute("data-theme"),
         };
+        if let Ok(root) = root.dyn_into::<web_sys::HtmlElement>() {
+            let style = root.style();
+            for (property, value) in &theme.properties {
+                let _ = style.set_property(property, value);
+            }
+        }
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = theme_attribute(theme);
+    let _ = theme.mode.map(Mode::attribute);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::theme_attribute;
+    use super::*;
+    use crate::test_support::render;
 
     #[test]
-    fn only_known_theme_names_pin_the_scheme() {
-        assert_eq!(theme_attribute(Some("dark")), Some("dark"));
-        assert_eq!(theme_attribute(Some("light")), Some("light"));
-        assert_eq!(theme_attribute(Some("system")), None);
-        assert_eq!(theme_attribute(Some("<script>")), None);
-        assert_eq!(theme_attribute(None), None);
+    fn a_host_brand_replaces_linkhub_s_mark_with_a_decorative_logo() {
+        let brand = Brand {
+            name: "Acme Inc".into(),
+            logo: Some("https://acme.example/logo.svg".into()),
+        };
+        let html = render(move || view! { <BrandMark brand=Some(brand) whitelabel=false /> });
+        assert!(html.contains("Acme Inc"), "{html}");
+        assert!(
+            html.contains("src=\"https://acme.example/logo.svg\" alt=\"\""),
+            "the visible name is the text alternative: {html}"
+        );
+        assert!(!html.contains("lh-brand__logo--ours"), "{html}");
+
+        let ours = render(|| view! { <BrandMark brand=None whitelabel=false /> });
+        assert!(
+            ours.contains("lh-brand__logo--ours") && ours.contains(">linkhub<"),
+            "{ours}"
+        );
+
+        let none = render(|| view! { <BrandMark brand=None whitelabel=true /> });
+        assert!(
+            !none.contains("lh-brand"),
+            "white-label shows no mark: {none}"
+        );
     }
 }

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::theme::ThemeInput;
+
 /// What one widget instance works with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HubConfig {
@@ -19,13 +21,22 @@ pub struct HubConfig {
     pub scopes: Vec<String>,
     /// Hide linkhub branding and white-label-hidden guide sections.
     pub whitelabel: bool,
-    /// `light`, `dark` or `system`.
-    pub theme: Option<String>,
+    /// The colour scheme and tokens asked for (validated when applied).
+    pub theme: ThemeInput,
+    /// The host's name, shown instead of linkhub's.
+    pub brand_name: Option<String>,
+    /// The host's logo (an `https:` or `data:image` URL), shown with its name.
+    pub brand_logo: Option<String>,
+    /// Shown in the loader's modal (the frame's close button sits at the top corner).
+    pub modal: bool,
 }
 
 impl HubConfig {
     /// Reads a config from a URL fragment such as `#token=abc&locale=fr`.
     /// Returns `None` when there is no token.
+    ///
+    /// Theme tokens have a compact form, one parameter each: `theme=dark&primary=%230b6e4f&
+    /// radius=4px&font=Inter&spacing=6px`; the brand is `brand_name=…&brand_logo=…`.
     pub fn from_fragment(fragment: &str) -> Option<HubConfig> {
         let mut cfg = HubConfig::default();
         for pair in fragment.trim_start_matches('#').split('&') {
@@ -43,7 +54,12 @@ impl HubConfig {
                         .collect();
                 }
                 "whitelabel" => cfg.whitelabel = matches!(value.as_str(), "1" | "true"),
-                "theme" => cfg.theme = Some(value).filter(|v| !v.is_empty()),
+                "theme" => cfg.theme.mode = Some(value).filter(|v| !v.is_empty()),
+                "primary" | "radius" | "font" | "spacing" => {
+                    cfg.theme.tokens.push((key.to_string(), value));
+                }
+                "brand_name" => cfg.brand_name = Some(value),
+                "brand_logo" => cfg.brand_logo = Some(value),
                 "base" => cfg.base_url = value.trim_end_matches('/').to_string(),
                 _ => {}
             }
@@ -133,6 +149,23 @@ mod tests {
         assert_eq!(cfg.locale.as_deref(), Some("fr"));
         assert_eq!(cfg.scopes, vec!["a", "b"]);
         assert!(cfg.whitelabel);
+    }
+
+    #[test]
+    fn reads_theme_tokens_and_brand_in_compact_form() {
+        let cfg = HubConfig::from_fragment(
+            "#token=t&theme=dark&primary=%230b6e4f&radius=4px&brand_name=Acme+Inc",
+        )
+        .expect("token present");
+        assert_eq!(cfg.theme.mode.as_deref(), Some("dark"));
+        assert_eq!(
+            cfg.theme.tokens,
+            vec![
+                ("primary".to_string(), "#0b6e4f".to_string()),
+                ("radius".to_string(), "4px".to_string())
+            ]
+        );
+        assert_eq!(cfg.brand_name.as_deref(), Some("Acme Inc"));
     }
 
     #[test]

@@ -113,17 +113,15 @@ pub struct InitOptions {
     pub scopes: Option<Vec<String>>,
     #[serde(default)]
     pub whitelabel: bool,
-    /// A theme name; an object of tokens is accepted by the loader and applied by the theme
-    /// code, so here any non-string value is kept out of the config.
-    #[serde(default, deserialize_with = "string_or_none")]
-    pub theme: Option<String>,
+    /// A mode name or `{ mode, tokens }`, validated by `theme::resolve` (never fatal).
+    #[serde(default)]
+    pub theme: serde_json::Value,
+    /// `{ name, logo }`: the host's brand; anything else is ignored with a warning.
+    #[serde(default)]
+    pub brand: serde_json::Value,
+    /// `modal` or `inline`.
     #[serde(default)]
     pub mode: Option<String>,
-}
-
-fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(v.as_str().map(String::from))
 }
 
 impl InitMessage {
@@ -141,9 +139,17 @@ impl InitMessage {
             locale: self.options.locale,
             scopes: self.options.scopes.unwrap_or_default(),
             whitelabel: self.options.whitelabel,
-            theme: self.options.theme,
+            theme: crate::theme::ThemeInput::from_json(&self.options.theme),
+            brand_name: text(&self.options.brand, "name"),
+            brand_logo: text(&self.options.brand, "logo"),
+            modal: self.options.mode.as_deref() == Some("modal"),
         }
     }
+}
+
+/// A string field of a JSON object option.
+fn text(value: &serde_json::Value, field: &str) -> Option<String> {
+    value.get(field)?.as_str().map(String::from)
 }
 
 /// The host origin named in an `/embed#origin=…` fragment, when it is a plain http(s)
@@ -323,7 +329,8 @@ mod tests {
     fn accepts_only_well_formed_init_messages() {
         let good = serde_json::json!({
             "source": "linkhub", "type": "init", "token": "t",
-            "options": { "locale": "fr", "scopes": ["a"], "whitelabel": true, "theme": { "primary": "#f00" } }
+            "options": { "locale": "fr", "scopes": ["a"], "whitelabel": true, "theme": { "tokens": { "primary": "#f00" } },
+                         "brand": { "name": "Acme" }, "mode": "modal" }
         });
         let msg = InitMessage::parse(&good).expect("valid init");
         let cfg = msg.into_config();
@@ -331,7 +338,13 @@ mod tests {
         assert_eq!(cfg.locale.as_deref(), Some("fr"));
         assert_eq!(cfg.scopes, vec!["a"]);
         assert!(cfg.whitelabel);
-        assert_eq!(cfg.theme, None, "an object theme is not a theme name");
+        assert!(cfg.modal);
+        assert_eq!(cfg.brand_name.as_deref(), Some("Acme"));
+        assert_eq!(cfg.theme.mode, None, "an object without a mode names none");
+        assert_eq!(
+            cfg.theme.tokens,
+            vec![("primary".to_string(), "#f00".to_string())]
+        );
 
         for bad in [
             serde_json::json!({ "source": "other", "type": "init", "token": "t" }),

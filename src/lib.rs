@@ -22,6 +22,7 @@ pub mod components;
 pub mod config;
 pub mod form;
 pub mod host;
+pub mod theme;
 
 #[cfg(test)]
 mod test_support;

@@ -160,7 +160,7 @@ pub fn ConnectorList(
     });
     view! {
         <section class="lh-list" aria-labelledby="lh-list-heading">
-            <h2 id="lh-list-heading" class="lh-list__heading">{t!(i18n, connectors_heading)}</h2>
+            <h2 id="lh-list-heading" class="lh-list__heading" tabindex="-1">{t!(i18n, connectors_heading)}</h2>
             <p class="lh-list__count">{t!(i18n, connectors_count, count = count)}</p>
             <div class="lh-list__tools">
                 <label class="lh-field lh-list__search">

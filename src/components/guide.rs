@@ -262,6 +262,14 @@ pub fn CopyCode(
                 // The button's accessible name says what it copies.
                 <span class="lh-visually-hidden">" " {code.clone()}</span>
             </button>
+            // Present from the start, so the outcome of a copy is announced.
+            <span class="lh-visually-hidden" role="status">
+                {move || match state.get() {
+                    CopyState::Idle => String::new(),
+                    CopyState::Copied => t_string!(i18n, copied).to_string(),
+                    CopyState::Failed => t_string!(i18n, copy_failed).to_string(),
+                }}
+            </span>
         </span>
     }
 }

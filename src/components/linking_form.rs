@@ -259,6 +259,14 @@ pub fn LinkingForm(
             {fields}
             {preview}
             {banner_view}
+            // Always in the page, so assistive technology announces the change to it.
+            <p class="lh-visually-hidden" role="status" aria-live="polite">
+                {move || match (pending.get(), is_edit) {
+                    (false, _) => String::new(),
+                    (true, false) => t_string!(i18n, connecting).to_string(),
+                    (true, true) => t_string!(i18n, saving).to_string(),
+                }}
+            </p>
             <button
                 type="submit"
                 class="lh-button lh-button--primary lh-form__submit"

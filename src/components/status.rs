@@ -15,9 +15,17 @@ pub fn StatusScreen(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // The screen replaced what the user was on: focus its heading so keyboard and
+    // screen-reader users start from it.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
     view! {
         <section class="lh-status" role="alert" aria-live="assertive">
-            <h2 class="lh-status__title">{title}</h2>
+            <h2 class="lh-status__title" tabindex="-1" node_ref=heading>{title}</h2>
             <p class="lh-status__body">{body}</p>
             <div class="lh-status__actions">{children.map(|c| c())}</div>
         </section>

@@ -32,9 +32,16 @@ pub fn SuccessScreen(
         provider: crate::host::selected_provider(),
     });
     let provider2 = provider.clone();
+    let heading = NodeRef::<leptos::html::H3>::new();
+    // The form is gone: focus the result's heading.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
     view! {
         <section class="lh-status lh-status--success" role="status" aria-live="polite">
-            <h3 class="lh-status__title">
+            <h3 class="lh-status__title" tabindex="-1" node_ref=heading>
                 {move || {
                     if updated {
                         t_string!(i18n, updated_title).to_string()

@@ -21,7 +21,7 @@ pub fn csp(state: &AppState, script_hashes: &[String]) -> String {
     scripts.extend(script_hashes.iter().cloned());
     format!(
         "default-src 'self'; script-src {}; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; frame-ancestors {}; base-uri 'none'; \
+         img-src 'self' data: https:; connect-src 'self'; frame-ancestors {}; base-uri 'none'; \
          form-action 'self'",
         scripts.join(" "),
         ancestors.join(" ")
