@@ -101,18 +101,22 @@ fn on_escape_close() {
 #[component]
 pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     let i18n = use_i18n();
-    if let Some(locale) = config
-        .as_ref()
-        .and_then(|c| c.locale.as_deref())
-        .and_then(|l| l.parse::<Locale>().ok())
-    {
-        // In an effect: the provider's own first effect sets its initial (browser) locale,
-        // and this one, created after it, runs after it.
-        Effect::new(move |_| i18n.set_locale(locale));
-    }
+    let locale = crate::locale::choose(
+        config.as_ref().and_then(|c| c.locale.as_deref()),
+        crate::locale::browser_languages()
+            .iter()
+            .map(String::as_str),
+    );
+    // In an effect: the provider's own first effect sets its initial (browser) locale, and
+    // this one, created after it, runs after it. The provider mirrors the locale into
+    // `<html lang dir>`; the root below carries it too, for hosts that render us in a page
+    // of their own language.
+    Effect::new(move |_| i18n.set_locale(locale));
+    let lang = move || i18n.get_locale().as_str();
+    let dir = move || crate::locale::dir(i18n.get_locale());
     let Some(config) = config else {
         return view! {
-            <main class="lh-hub">
+            <main class="lh-hub" lang=lang dir=dir>
                 <StatusScreen
                     title=move || t_string!(i18n, no_session_title).to_string()
                     body=move || t_string!(i18n, no_session_body).to_string()
@@ -127,7 +131,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {
-        <main class="lh-hub">
+        <main class="lh-hub" lang=lang dir=dir>
             <header class="lh-hub__header">
                 <h1 class="lh-hub__title">{t!(i18n, app_title)}</h1>
             </header>
