@@ -42,7 +42,8 @@ pub fn ConnectorPage(
     let back = on_back.map(|cb| {
         view! {
             <button type="button" class="lh-button lh-page__back" on:click=move |_| cb.run(())>
-                <span aria-hidden="true">"← "</span>
+                <span class="lh-icon--flip" aria-hidden="true">"←"</span>
+                " "
                 {t!(i18n, back)}
             </button>
         }
