@@ -310,6 +310,16 @@ fn FieldInput(
                 class="lh-button lh-field__reveal"
                 aria-controls=id.clone()
                 aria-pressed=move || if revealed.get() { "true" } else { "false" }
+                // Names the field ("Show User Token"); the visible word is part of the name.
+                // `{field}` rather than `{{ field }}`: see `field_error_message`.
+                aria-label=move || {
+                    let named = if revealed.get() {
+                        t_string!(i18n, hide_secret_named)
+                    } else {
+                        t_string!(i18n, show_secret_named)
+                    };
+                    named.to_string().replace("{field}", &label)
+                }
                 on:click=move |_| revealed.update(|r| *r = !*r)
             >
                 {move || {
@@ -319,8 +329,6 @@ fn FieldInput(
                         t_string!(i18n, show_secret).to_string()
                     }
                 }}
-                // Names the field in the button's accessible name ("Show User Token").
-                <span class="lh-visually-hidden">" " {label.clone()}</span>
             </button>
         }
     });
