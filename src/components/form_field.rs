@@ -145,7 +145,8 @@ pub fn FormField(
                     <span class="lh-field__required" aria-hidden="true">"*"</span>
                 })}
                 {(!required).then(|| view! {
-                    <span class="lh-field__optional">"(" {t!(i18n, optional)} ")"</span>
+                    // The brackets are in the catalog: Japanese uses full-width ones.
+                    <span class="lh-field__optional">{t!(i18n, optional)}</span>
                 })}
             </div>
             {desc}
