@@ -109,8 +109,8 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     );
     // In an effect: the provider's own first effect sets its initial (browser) locale, and
     // this one, created after it, runs after it. The provider mirrors the locale into
-    // `<html lang dir>`; the root below carries it too, for hosts that render us in a page
-    // of their own language.
+    // `<html lang dir>`; the root below carries it too, so the widget's markup states its
+    // language and direction on its own (and a style sheet can key off the root).
     Effect::new(move |_| i18n.set_locale(locale));
     let lang = move || i18n.get_locale().as_str();
     let dir = move || crate::locale::dir(i18n.get_locale());
@@ -261,7 +261,19 @@ fn apply_theme(theme: Option<&str>) {
 
 #[cfg(test)]
 mod tests {
-    use super::theme_attribute;
+    use super::*;
+    use crate::test_support::render_in;
+
+    #[test]
+    fn the_root_states_the_locale_and_arabic_runs_right_to_left() {
+        let html = render_in(Locale::ar, || view! { <Hub config=None /> });
+        assert!(html.contains("lang=\"ar\""), "{html}");
+        assert!(html.contains("dir=\"rtl\""), "{html}");
+        assert!(html.contains("هذا الرابط غير مكتمل"), "{html}");
+        let html = render_in(Locale::ja, || view! { <Hub config=None /> });
+        assert!(html.contains("lang=\"ja\""), "{html}");
+        assert!(html.contains("dir=\"ltr\""), "{html}");
+    }
 
     #[test]
     fn only_known_theme_names_pin_the_scheme() {
