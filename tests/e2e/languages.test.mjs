@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { startServer, createSession, launchBrowser } from './support.mjs';
+import { startServer, createSession, launchBrowser, startStaticServer } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -26,15 +26,29 @@ const EXPECTED = {
 
 let server;
 let browser;
+let host;
 
 before(async () => {
-  server = await startServer();
+  // A host page embedding the hub with the `locale` option, on an origin of its own.
+  const routes = {};
+  host = await startStaticServer(routes);
+  server = await startServer({ extraEnv: { LINKHUB_ALLOWED_ORIGINS: host.url } });
+  routes['/host.html'] = {
+    type: 'text/html',
+    body: `<!doctype html><html lang="en"><title>Host</title><body>
+      <script src="${server.url}/linkhub.js"></script>
+      <script>
+        const p = new URLSearchParams(location.hash.slice(1));
+        LinkHub.open({ token: p.get('token'), hubUrl: '${server.url}', locale: p.get('locale') });
+      </script></body></html>`,
+  };
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await host?.stop();
 });
 
 /** Runs axe on the page; returns "rule: target" lines for each violation. */
@@ -133,5 +147,24 @@ test('an unknown locale option is ignored: the browser language, else English', 
   await page.goto(`${session.auth_link_url}&locale=tlh`);
   await page.getByRole('searchbox', { name: EXPECTED.en.search }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await context.close();
+});
+
+test('embedded: the locale option reaches the hub, and the loader speaks it too', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-lang-embed' });
+  const { context, page } = await open('en-US');
+  await page.goto(`${host.url}/host.html#token=${session.token}&locale=ar`);
+  const iframe = page.locator('iframe.linkhub-frame');
+  await iframe.waitFor();
+  assert.equal(await iframe.getAttribute('title'), 'ربط حساب');
+  assert.equal(await page.locator('.linkhub-close').getAttribute('aria-label'), 'إغلاق');
+  const hub = page.frameLocator('iframe.linkhub-frame');
+  await hub.getByRole('searchbox', { name: EXPECTED.ar.search }).waitFor();
+  const frame = page.frames().find((f) => f.url().includes('/embed'));
+  assert.ok(frame, 'the hub frame');
+  assert.deepEqual(
+    await frame.evaluate(() => [document.documentElement.lang, document.documentElement.dir]),
+    ['ar', 'rtl'],
+  );
   await context.close();
 });
