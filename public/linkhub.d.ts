@@ -65,14 +65,15 @@ export interface LinkHubOptions {
   onEvent?: (event: LinkHubEvent) => void;
   theme?: LinkHubThemeMode | LinkHubTheme;
   brand?: LinkHubBrand;
+  /** `en`, `fr`, `de`, `es`, `ja` or `ar` (`de-AT` counts as `de`); default: the browser's languages, else English. An unknown value is ignored. */
   locale?: string;
   /** Scopes the host needs; guides show only the sections these need. */
   scopes?: string[];
   /** Hide linkhub branding and white-label-hidden guide sections. */
   whitelabel?: boolean;
-  /** Accessible name of the dialog and frame (default "Connect an account"). */
+  /** Accessible name of the dialog and frame (default "Connect an account", in the hub's language). */
   title?: string;
-  /** Accessible name of the modal's close button (default "Close"). */
+  /** Accessible name of the modal's close button (default "Close", in the hub's language). */
   closeLabel?: string;
 }
 

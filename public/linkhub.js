@@ -19,6 +19,20 @@
   let modal = null; // the one open modal handle, so opening twice does not make two hubs
   const mounted = new WeakMap(); // element -> inline handle, so mounting twice replaces
 
+  // The frame's title and the close button's name, in the Hub's languages (the Hub itself
+  // translates everything inside the frame). Same choice as the Hub: the locale option, else
+  // the browser's languages, by primary subtag, else English.
+  const LABELS = {
+    en: ['Connect an account', 'Close'], fr: ['Connecter un compte', 'Fermer'],
+    de: ['Konto verbinden', 'Schließen'], es: ['Conectar una cuenta', 'Cerrar'],
+    ja: ['アカウントを接続', '閉じる'], ar: ['ربط حساب', 'إغلاق'],
+  };
+  const labels = (locale) => {
+    const tags = [locale, ...(navigator.languages || [navigator.language])];
+    const found = tags.map((t) => String(t || '').split(/[-_]/)[0].toLowerCase()).find((t) => Object.hasOwn(LABELS, t));
+    return LABELS[found || 'en'];
+  };
+
   const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
   const fn = (v) => (typeof v === 'function' ? v : () => {});
 
@@ -40,7 +54,8 @@
     const doc = document;
     const iframe = doc.createElement('iframe');
     iframe.src = `${hub.base}/embed#origin=${encodeURIComponent(location.origin)}`;
-    iframe.title = options.title || 'Connect an account';
+    const [defaultTitle, defaultClose] = labels(options.locale);
+    iframe.title = options.title || defaultTitle;
     iframe.className = 'linkhub-frame';
     iframe.setAttribute('allow', 'clipboard-write');
     iframe.referrerPolicy = 'no-referrer';
@@ -148,9 +163,9 @@
       const close = doc.createElement('button');
       close.type = 'button';
       close.className = 'linkhub-close';
-      close.setAttribute('aria-label', options.closeLabel || 'Close');
+      close.setAttribute('aria-label', options.closeLabel || defaultClose);
       close.textContent = '\u00d7';
-      close.style.cssText = 'position:absolute;top:8px;right:8px;z-index:1;width:36px;height:36px;border-radius:18px;border:1px solid #d5d9e0;background:#fff;color:#1b1f24;font:24px/1 system-ui;cursor:pointer';
+      close.style.cssText = 'position:absolute;top:8px;inset-inline-end:8px;z-index:1;width:36px;height:36px;border-radius:18px;border:1px solid #d5d9e0;background:#fff;color:#1b1f24;font:24px/1 system-ui;cursor:pointer';
       close.addEventListener('click', () => handle.close());
       root.addEventListener('click', (e) => { if (e.target === root) handle.close(); });
       dialog.append(close, iframe);

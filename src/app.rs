@@ -102,18 +102,22 @@ fn on_escape_close() {
 #[component]
 pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     let i18n = use_i18n();
-    if let Some(locale) = config
-        .as_ref()
-        .and_then(|c| c.locale.as_deref())
-        .and_then(|l| l.parse::<Locale>().ok())
-    {
-        // In an effect: the provider's own first effect sets its initial (browser) locale,
-        // and this one, created after it, runs after it.
-        Effect::new(move |_| i18n.set_locale(locale));
-    }
+    let locale = crate::locale::choose(
+        config.as_ref().and_then(|c| c.locale.as_deref()),
+        crate::locale::browser_languages()
+            .iter()
+            .map(String::as_str),
+    );
+    // In an effect: the provider's own first effect sets its initial (browser) locale, and
+    // this one, created after it, runs after it. The provider mirrors the locale into
+    // `<html lang dir>`; the root below carries it too, so the widget's markup states its
+    // language and direction on its own (and a style sheet can key off the root).
+    Effect::new(move |_| i18n.set_locale(locale));
+    let lang = move || i18n.get_locale().as_str();
+    let dir = move || crate::locale::dir(i18n.get_locale());
     let Some(config) = config else {
         return view! {
-            <main class="lh-hub">
+            <main class="lh-hub" lang=lang dir=dir>
                 <StatusScreen
                     title=move || t_string!(i18n, no_session_title).to_string()
                     body=move || t_string!(i18n, no_session_body).to_string()
@@ -138,7 +142,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {
-        <main class=class>
+        <main class=class lang=lang dir=dir>
             <header class="lh-hub__header">
                 <BrandMark brand=brand whitelabel=whitelabel />
                 <h1 class="lh-hub__title">{t!(i18n, app_title)}</h1>
@@ -326,7 +330,18 @@ fn apply_theme(input: &ThemeInput) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::render;
+    use crate::test_support::{render, render_in};
+
+    #[test]
+    fn the_root_states_the_locale_and_arabic_runs_right_to_left() {
+        let html = render_in(Locale::ar, || view! { <Hub config=None /> });
+        assert!(html.contains("lang=\"ar\""), "{html}");
+        assert!(html.contains("dir=\"rtl\""), "{html}");
+        assert!(html.contains("هذا الرابط غير مكتمل"), "{html}");
+        let html = render_in(Locale::ja, || view! { <Hub config=None /> });
+        assert!(html.contains("lang=\"ja\""), "{html}");
+        assert!(html.contains("dir=\"ltr\""), "{html}");
+    }
 
     #[test]
     fn a_host_brand_replaces_linkhub_s_mark_with_a_decorative_logo() {

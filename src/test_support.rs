@@ -7,12 +7,17 @@ use crate::i18n::Locale;
 /// Renders `view` to HTML under a fresh owner with the English translations provided (the
 /// full `I18nContextProvider` needs an async executor natively), minus hydration markers.
 pub fn render<V: IntoView + 'static>(view: impl FnOnce() -> V) -> String {
+    render_in(Locale::en, view)
+}
+
+/// [`render`] in another locale.
+pub fn render_in<V: IntoView + 'static>(locale: Locale, view: impl FnOnce() -> V) -> String {
     // Effects never run when rendering to HTML; they only need somewhere to be spawned.
     let _ = any_spawner::Executor::init_custom_executor(NoopExecutor);
     let owner = Owner::new();
     let html = owner.with(|| {
         let ctx =
-            leptos_i18n::context::init_i18n_subcontext::<Locale>(Some(Signal::stored(Locale::en)));
+            leptos_i18n::context::init_i18n_subcontext::<Locale>(Some(Signal::stored(locale)));
         provide_context(ctx);
         view().to_html()
     });

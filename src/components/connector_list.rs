@@ -67,6 +67,28 @@ pub fn initial_mark(name: &str) -> String {
     }
 }
 
+/// A category's name in the current locale; a category this version does not know is shown
+/// as the server sent it.
+pub fn category_name(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> String {
+    let name = match code {
+        "hris" => t_string!(i18n, category_hris),
+        "ats" => t_string!(i18n, category_ats),
+        "crm" => t_string!(i18n, category_crm),
+        "ticketing" => t_string!(i18n, category_ticketing),
+        "documents" => t_string!(i18n, category_documents),
+        "iam" => t_string!(i18n, category_iam),
+        "lms" => t_string!(i18n, category_lms),
+        "marketing" => t_string!(i18n, category_marketing),
+        "accounting" => t_string!(i18n, category_accounting),
+        "messaging" => t_string!(i18n, category_messaging),
+        "scheduling" => t_string!(i18n, category_scheduling),
+        "screening" => t_string!(i18n, category_screening),
+        "data" => t_string!(i18n, category_data),
+        other => return other.to_owned(),
+    };
+    name.to_string()
+}
+
 /// The distinct categories of a list, sorted.
 pub fn categories(list: &[ConnectorSummary]) -> Vec<String> {
     let mut cats: Vec<String> = list.iter().map(|c| c.category.clone()).collect();
@@ -152,7 +174,11 @@ pub fn ConnectorList(
                     <option value="">{t!(i18n, category_all)}</option>
                     {cats
                         .into_iter()
-                        .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+                        .map(|c| {
+                            let value = c.clone();
+                            let name = move || category_name(i18n, &c);
+                            view! { <option value=value>{name}</option> }
+                        })
                         .collect_view()}
                 </select>
             </label>
@@ -216,7 +242,9 @@ fn ConnectorItem(
     /// Called when the user opens it.
     on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let initial = initial_mark(&connector.name);
+    let category = connector.category.clone();
     let (logo_failed, set_logo_failed) = signal(connector.logo_url.is_none());
     let logo = connector.logo_url.clone().unwrap_or_default();
     let picked = connector.clone();
@@ -243,7 +271,7 @@ fn ConnectorItem(
                     </Show>
                 </span>
                 <span class="lh-connector__name">{connector.name.clone()}</span>
-                <span class="lh-connector__category">{connector.category.clone()}</span>
+                <span class="lh-connector__category">{move || category_name(i18n, &category)}</span>
             </button>
         </li>
     }
@@ -344,5 +372,19 @@ mod tests {
         assert!(html.contains("Dagster"), "{html}");
         assert!(html.contains("Oneflow"), "{html}");
         assert!(!html.contains("Hidden"), "{html}");
+    }
+
+    #[test]
+    fn categories_show_by_name_and_unknown_ones_as_sent() {
+        let html = crate::test_support::render(|| {
+            let list = vec![
+                connector("Personio", "hris"),
+                connector("Acme", "gardening"),
+            ];
+            view! { <ConnectorList connectors=list /> }
+        });
+        assert!(html.contains(">HR<"), "{html}");
+        assert!(!html.contains(">hris<"), "{html}");
+        assert!(html.contains(">gardening<"), "{html}");
     }
 }

@@ -36,13 +36,22 @@ pub fn ConnectorPage(
         let cfg = cfg.clone();
         let id = integration_id.clone();
         let account_id = existing_account_id.clone();
-        async move { load(&cfg, &id, account_id.as_deref()).await }
+        async move {
+            let mut loaded = load(&cfg, &id, account_id.as_deref()).await;
+            // The connector's own text (labels, descriptions, its validation messages) in
+            // the widget's language where the catalog has it; English otherwise.
+            if let Ok((detail, _)) = &mut loaded {
+                detail.config.localize(i18n.get_locale_untracked().as_str());
+            }
+            loaded
+        }
     });
     let retry = Callback::new(move |()| detail.refetch());
     let back = on_back.map(|cb| {
         view! {
             <button type="button" class="lh-button lh-page__back" on:click=move |_| cb.run(())>
-                <span aria-hidden="true">"← "</span>
+                <span class="lh-icon--flip" aria-hidden="true">"←"</span>
+                " "
                 {t!(i18n, back)}
             </button>
         }

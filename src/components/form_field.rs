@@ -26,7 +26,11 @@ pub fn field_error_message(i18n: I18nContext<Locale>, err: &FieldError) -> Strin
         FieldError::Pattern { message: Some(m) } => m.clone(),
         FieldError::Pattern { message: None } => t_string!(i18n, err_pattern).to_string(),
         FieldError::Domain { domain } => {
-            format!("{} {domain}.", t_string!(i18n, err_domain))
+            // `{domain}`, not `{{ domain }}`: interpolating into a plain string would need
+            // leptos_i18n's `interpolate_display`, which its `load_locales!` cannot enable.
+            t_string!(i18n, err_domain)
+                .to_string()
+                .replace("{domain}", domain)
         }
         FieldError::NotAnOption => t_string!(i18n, err_not_an_option).to_string(),
         FieldError::NotANumber => t_string!(i18n, err_not_a_number).to_string(),
@@ -141,7 +145,8 @@ pub fn FormField(
                     <span class="lh-field__required" aria-hidden="true">"*"</span>
                 })}
                 {(!required).then(|| view! {
-                    <span class="lh-field__optional">"(" {t!(i18n, optional)} ")"</span>
+                    // The brackets are in the catalog: Japanese uses full-width ones.
+                    <span class="lh-field__optional">{t!(i18n, optional)}</span>
                 })}
             </div>
             {desc}
@@ -306,6 +311,16 @@ fn FieldInput(
                 class="lh-button lh-field__reveal"
                 aria-controls=id.clone()
                 aria-pressed=move || if revealed.get() { "true" } else { "false" }
+                // Names the field ("Show User Token"); the visible word is part of the name.
+                // `{field}` rather than `{{ field }}`: see `field_error_message`.
+                aria-label=move || {
+                    let named = if revealed.get() {
+                        t_string!(i18n, hide_secret_named)
+                    } else {
+                        t_string!(i18n, show_secret_named)
+                    };
+                    named.to_string().replace("{field}", &label)
+                }
                 on:click=move |_| revealed.update(|r| *r = !*r)
             >
                 {move || {
@@ -315,8 +330,6 @@ fn FieldInput(
                         t_string!(i18n, show_secret).to_string()
                     }
                 }}
-                // Names the field in the button's accessible name ("Show User Token").
-                <span class="lh-visually-hidden">" " {label.clone()}</span>
             </button>
         }
     });

@@ -12,6 +12,25 @@ use crate::components::connector_page::is_safe_href;
 use crate::config::use_config;
 use crate::i18n::*;
 
+/// The language guides are written in (catalog/README.md). Guide content is marked with it,
+/// so a screen reader reading a French or Arabic hub pronounces the guide as English and a
+/// right-to-left layout keeps its punctuation in place; the widget's own words inside it
+/// (callout labels, copy buttons) are marked back with the hub's language ([`HubLang`]).
+const GUIDE_LANG: &str = "en";
+
+/// `lang` and `dir` of the hub's own words inside guide content.
+#[derive(Clone, Copy)]
+struct HubLang(leptos_i18n::I18nContext<Locale>);
+
+impl HubLang {
+    fn lang(self) -> impl Fn() -> &'static str + Copy {
+        move || self.0.get_locale().as_str()
+    }
+    fn dir(self) -> impl Fn() -> &'static str + Copy {
+        move || crate::locale::dir(self.0.get_locale())
+    }
+}
+
 /// The guide with its action picker and sections; the first section starts open.
 #[component]
 pub fn GuideView(
@@ -57,7 +76,7 @@ pub fn GuideView(
                                         prop:checked=move || chosen.with(|c| c.as_ref() == Some(&scopes2))
                                         on:change=move |_| chosen.set(Some(scopes.clone()))
                                     />
-                                    {a.label.clone()}
+                                    <span lang=GUIDE_LANG dir="ltr">{a.label.clone()}</span>
                                 </label>
                             }
                         })
@@ -71,18 +90,22 @@ pub fn GuideView(
     view! {
         <section class="lh-guide" aria-labelledby="lh-guide-heading">
             <h3 id="lh-guide-heading" class="lh-guide__heading">{t!(i18n, guide_heading)}</h3>
-            <p class="lh-guide__title">{title}</p>
-            {(!summary.is_empty()).then(|| view! { <p class="lh-guide__summary">{summary}</p> })}
+            <p class="lh-guide__title" lang=GUIDE_LANG dir="ltr">{title}</p>
+            {(!summary.is_empty()).then(|| view! {
+                <p class="lh-guide__summary" lang=GUIDE_LANG dir="ltr">{summary}</p>
+            })}
             {picker}
-            {move || {
-                visible
-                    .get()
-                    .sections
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, s)| view! { <GuideSection section=s index=i /> })
-                    .collect_view()
-            }}
+            <div class="lh-guide__sections" lang=GUIDE_LANG dir="ltr">
+                {move || {
+                    visible
+                        .get()
+                        .sections
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, s)| view! { <GuideSection section=s index=i /> })
+                        .collect_view()
+                }}
+            </div>
         </section>
     }
 }
@@ -162,6 +185,7 @@ fn Callout(
     body: Vec<Block>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let hub = HubLang(i18n);
     let (class, label) = match kind {
         CalloutKind::Warning => (
             "lh-callout lh-callout--warning",
@@ -182,7 +206,7 @@ fn Callout(
     };
     view! {
         <aside class=class role="note">
-            <strong class="lh-callout__label">{label}</strong>
+            <strong class="lh-callout__label" lang=hub.lang() dir=hub.dir()>{label}</strong>
             {blocks(body)}
         </aside>
     }
@@ -214,10 +238,11 @@ fn GuideLink(
     children: Vec<Inline>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let hub = HubLang(i18n);
     view! {
         <a href=href target="_blank" rel="noopener noreferrer">
             {inlines(children)}
-            <span class="lh-visually-hidden">" " {t!(i18n, opens_new_tab)}</span>
+            <span class="lh-visually-hidden" lang=hub.lang()>" " {t!(i18n, opens_new_tab)}</span>
         </a>
     }
 }
@@ -237,6 +262,7 @@ pub fn CopyCode(
     code: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let hub = HubLang(i18n);
     let state = RwSignal::new(CopyState::Idle);
     let text = StoredValue::new(code.clone());
     let copy = move |_| {
@@ -253,7 +279,7 @@ pub fn CopyCode(
     view! {
         <span class="lh-code">
             <code class="lh-code__text">{code.clone()}</code>
-            <button type="button" class="lh-code__copy" on:click=copy>
+            <button type="button" class="lh-code__copy" on:click=copy lang=hub.lang() dir=hub.dir()>
                 {move || match state.get() {
                     CopyState::Idle => t_string!(i18n, copy).to_string(),
                     CopyState::Copied => t_string!(i18n, copied).to_string(),
@@ -357,6 +383,24 @@ mod tests {
         assert!(first < second, "{html}");
         assert!(html.contains("class=\"lh-callout lh-callout--warning\""));
         assert!(html.contains("Read contracts"), "the action picker");
+    }
+
+    #[test]
+    fn guide_content_is_marked_english_and_the_hubs_words_in_it_are_not() {
+        let html = render_guide(HubConfig::default());
+        assert!(
+            html.contains("<div lang=\"en\" dir=\"ltr\" class=\"lh-guide__sections\">"),
+            "{html}"
+        );
+        // The callout's label is the hub's word: it carries the hub's language back.
+        assert!(
+            html.contains("dir=\"ltr\" class=\"lh-callout__label\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("dir=\"ltr\" class=\"lh-code__copy\""),
+            "{html}"
+        );
     }
 
     #[test]

@@ -37,9 +37,12 @@
 //! # validation = {type = "html-pattern" | "domain", pattern = "…", error = "…"},
 //! # guide = {description, tooltip}
 //! [[notices]]                # key, type (warning|info), description, position (top|bottom), anchor
+//! [translations.fr]          # optional, per locale: name, support_description,
+//! fields.<key> = {label, description, placeholder, tooltip, error, options = {value = "label"}}
+//! notices.<key> = "description"
 //! ```
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -47,8 +50,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{
-    Assets, Condition, ConfigField, ConnectorConfig, ConnectorType, FieldGuide, FieldType,
-    FieldValidation, Notice, SelectOption, Support, ValidationKind, preview_placeholders,
+    Assets, Condition, ConfigField, ConnectorConfig, ConnectorTranslation, ConnectorType,
+    FieldGuide, FieldTranslation, FieldType, FieldValidation, Notice, SelectOption, Support,
+    ValidationKind, preview_placeholders,
 };
 use crate::guide::Guide;
 use crate::hub::ConnectorSummary;
@@ -120,6 +124,67 @@ pub struct ConnectorDefinition {
     pub fields: Vec<FieldDefinition>,
     #[serde(default)]
     pub notices: Vec<Notice>,
+    /// Display text in other languages, by locale (served as the config's `translations`).
+    #[serde(default)]
+    pub translations: BTreeMap<String, TranslationDefinition>,
+}
+
+/// `[translations.<locale>]`: [`ConnectorTranslation`], refusing unknown keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationDefinition {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub support_description: Option<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldTranslationDefinition>,
+    #[serde(default)]
+    pub notices: BTreeMap<String, String>,
+}
+
+/// `[translations.<locale>.fields.<key>]`: [`FieldTranslation`], refusing unknown keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FieldTranslationDefinition {
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub placeholder: Option<String>,
+    #[serde(default)]
+    pub tooltip: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+}
+
+impl TranslationDefinition {
+    /// The wire form.
+    pub fn to_translation(&self) -> ConnectorTranslation {
+        ConnectorTranslation {
+            name: self.name.clone(),
+            support_description: self.support_description.clone(),
+            fields: self
+                .fields
+                .iter()
+                .map(|(k, f)| {
+                    let f = FieldTranslation {
+                        label: f.label.clone(),
+                        description: f.description.clone(),
+                        placeholder: f.placeholder.clone(),
+                        tooltip: f.tooltip.clone(),
+                        error: f.error.clone(),
+                        options: f.options.clone(),
+                    };
+                    (k.clone(), f)
+                })
+                .collect(),
+            notices: self.notices.clone(),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -272,6 +337,11 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, CatalogError> {
     } else {
         Err(CatalogError { problems })
     }
+}
+
+/// A language code as the widget's locales are named: 2–3 lowercase letters.
+fn valid_locale(locale: &str) -> bool {
+    (2..=3).contains(&locale.len()) && locale.chars().all(|c| c.is_ascii_lowercase())
 }
 
 fn valid_key(key: &str) -> bool {
@@ -431,6 +501,43 @@ fn load_connector(
             );
         }
     }
+    for (locale, t) in &def.translations {
+        let at = format!("translations.{locale}");
+        if !valid_locale(locale) {
+            report(
+                &def_path,
+                format!("{at}: `{locale}` is not a lowercase language code such as `fr`"),
+            );
+        }
+        for (key, ft) in &t.fields {
+            let Some(field) = def.fields.iter().find(|f| &f.key == key) else {
+                report(&def_path, format!("{at}: `{key}` is not a field key"));
+                continue;
+            };
+            for value in ft.options.keys() {
+                let known = field.options.iter().flatten().any(|o| &o.value == value);
+                if !known {
+                    report(
+                        &def_path,
+                        format!("{at}.fields.{key}: `{value}` is not an option value"),
+                    );
+                }
+            }
+            if ft.error.is_some() && field.validation.as_ref().is_none_or(|v| v.error.is_none()) {
+                report(
+                    &def_path,
+                    format!(
+                        "{at}.fields.{key}: `error` translates a validation error the field does not have"
+                    ),
+                );
+            }
+        }
+        for key in t.notices.keys() {
+            if !def.notices.iter().any(|n| &n.key == key) {
+                report(&def_path, format!("{at}: `{key}` is not a notice key"));
+            }
+        }
+    }
     if let Some(preview) = &def.preview {
         for p in preview_placeholders(preview) {
             if !field_exists(p) {
@@ -552,6 +659,11 @@ fn load_connector(
         support: def.support.clone(),
         guide,
         preview: def.preview.clone(),
+        translations: def
+            .translations
+            .iter()
+            .map(|(locale, t)| (locale.clone(), t.to_translation()))
+            .collect(),
     };
     let summary = ConnectorSummary {
         active: def.active,

@@ -35,6 +35,11 @@ pub struct ConnectorConfig {
     /// shown live as the user types; see [`render_preview`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
+    /// Extension: display text in other languages, by locale (`fr`, `de`, …); see
+    /// [`ConnectorConfig::localize`]. Anything a translation leaves out stays as above
+    /// (English).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, ConnectorTranslation>,
 }
 
 impl ConnectorConfig {
@@ -43,12 +48,121 @@ impl ConnectorConfig {
         self.config_fields.iter().find(|f| f.key == key)
     }
 
+    /// Replaces the display text with this locale's translation, where it has one: the name,
+    /// the support description, field labels, descriptions, placeholders, tooltips,
+    /// validation messages and option labels, and notices. Everything else (and everything
+    /// the translation leaves out) stays English. The locale matches a translation by its
+    /// primary subtag, case-insensitively (`fr-CA` uses `fr`). The translations are dropped
+    /// afterwards: the config now speaks one language.
+    ///
+    /// ```
+    /// use linkhub_protocol::config::ConnectorConfig;
+    /// let mut c: ConnectorConfig = serde_json::from_value(serde_json::json!({
+    ///     "key": "acme", "name": "Acme", "type": "custom",
+    ///     "configFields": [{ "key": "token", "label": "Token", "type": "password" }],
+    ///     "translations": { "de": { "fields": { "token": { "label": "Schlüssel" } } } }
+    /// })).unwrap();
+    /// c.localize("de-AT");
+    /// assert_eq!(c.config_fields[0].label, "Schlüssel");
+    /// assert_eq!(c.name, "Acme");
+    /// ```
+    pub fn localize(&mut self, locale: &str) {
+        let translations = std::mem::take(&mut self.translations);
+        let primary = locale.split(['-', '_']).next().unwrap_or_default();
+        let Some(t) = translations
+            .into_iter()
+            .find_map(|(k, t)| k.eq_ignore_ascii_case(primary).then_some(t))
+        else {
+            return;
+        };
+        set(&mut self.name, t.name);
+        if let (Some(support), Some(d)) = (self.support.as_mut(), t.support_description) {
+            support.description = d;
+        }
+        for field in &mut self.config_fields {
+            let Some(ft) = t.fields.get(&field.key) else {
+                continue;
+            };
+            set(&mut field.label, ft.label.clone());
+            set_opt(&mut field.description, ft.description.clone());
+            set_opt(&mut field.placeholder, ft.placeholder.clone());
+            set_opt(&mut field.tooltip, ft.tooltip.clone());
+            if let Some(v) = field.validation.as_mut() {
+                set_opt(&mut v.error, ft.error.clone());
+            }
+            for option in field.options.iter_mut().flatten() {
+                if let Some(label) = ft.options.get(&option.value) {
+                    option.label.clone_from(label);
+                }
+            }
+        }
+        for notice in &mut self.config_notices {
+            if let Some(d) = t.notices.get(&notice.key) {
+                notice.description.clone_from(d);
+            }
+        }
+    }
+
     /// The preview URL for these values (see [`render_preview`]).
     pub fn render_preview<V: FieldValues + ?Sized>(&self, values: &V) -> Option<String> {
         self.preview
             .as_deref()
             .and_then(|t| render_preview(t, values))
     }
+}
+
+/// Overwrites `target` with a non-blank translation.
+fn set(target: &mut String, text: Option<String>) {
+    if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+        *target = text;
+    }
+}
+
+/// Overwrites an optional text that exists with a non-blank translation (a translation
+/// never adds a description the English text does not have).
+fn set_opt(target: &mut Option<String>, text: Option<String>) {
+    if let Some(target) = target.as_mut() {
+        set(target, text);
+    }
+}
+
+/// One locale's display text for a connector (`translations.<locale>` of a config, or
+/// `[translations.<locale>]` of `connector.toml`). Every part is optional.
+///
+/// Lenient like the rest of the config: a part this version does not know is ignored. (The
+/// catalog's `connector.toml` is strict instead, so a typo there is refused.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ConnectorTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `support.description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_description: Option<String>,
+    /// By field key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldTranslation>,
+    /// Notice descriptions, by notice key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notices: BTreeMap<String, String>,
+}
+
+/// One locale's text for one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FieldTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tooltip: Option<String>,
+    /// `validation.error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Option labels, by option value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
 }
 
 /// How a connector authenticates.
@@ -378,4 +492,107 @@ pub fn render_preview<V: FieldValues + ?Sized>(template: &str, values: &V) -> Op
     }
     out.push_str(rest);
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acme() -> ConnectorConfig {
+        serde_json::from_value(serde_json::json!({
+            "key": "acme", "name": "Acme", "type": "custom",
+            "support": { "link": "https://acme.example/help", "description": "Acme help" },
+            "configFields": [
+                { "key": "token", "label": "Token", "type": "password",
+                  "description": "Your token.", "placeholder": "tok_…",
+                  "validation": { "type": "html-pattern", "pattern": "tok_.+", "error": "Starts with tok_." } },
+                { "key": "region", "label": "Region", "type": "select",
+                  "options": [{ "label": "Europe", "value": "eu" }, { "label": "United States", "value": "us" }] },
+                { "key": "site", "label": "Site", "type": "text" }
+            ],
+            "configNotices": [{ "key": "once", "type": "warning", "description": "Shown once." }],
+            "translations": {
+                "fr": {
+                    "support_description": "Aide d'Acme",
+                    "fields": {
+                        "token": { "label": "Jeton", "error": "Commence par tok_.", "tooltip": "ignored: no English tooltip" },
+                        "region": { "options": { "eu": "Europe (UE)" } },
+                        "site": { "label": "  " }
+                    },
+                    "notices": { "once": "Affiché une seule fois." },
+                    "a_future_part": true
+                },
+                "ar": { "name": "أكمي" }
+            }
+        }))
+        .expect("config")
+    }
+
+    #[test]
+    fn a_translation_replaces_the_text_it_has_and_keeps_english_for_the_rest() {
+        let mut c = acme();
+        c.localize("fr");
+        let token = c.field("token").expect("token");
+        assert_eq!(token.label, "Jeton");
+        assert_eq!(
+            token.description.as_deref(),
+            Some("Your token."),
+            "not translated: English"
+        );
+        assert_eq!(token.placeholder.as_deref(), Some("tok_…"));
+        assert_eq!(
+            token.tooltip, None,
+            "a translation never adds text English lacks"
+        );
+        let error = token.validation.as_ref().and_then(|v| v.error.as_deref());
+        assert_eq!(error, Some("Commence par tok_."));
+        let region = c
+            .field("region")
+            .and_then(|f| f.options.clone())
+            .expect("options");
+        assert_eq!(region[0].label, "Europe (UE)");
+        assert_eq!(region[1].label, "United States");
+        assert_eq!(
+            c.field("site").map(|f| f.label.as_str()),
+            Some("Site"),
+            "blank: English"
+        );
+        assert_eq!(c.config_notices[0].description, "Affiché une seule fois.");
+        assert_eq!(
+            c.support.as_ref().map(|s| s.description.as_str()),
+            Some("Aide d'Acme")
+        );
+        assert_eq!(c.name, "Acme");
+        assert!(c.translations.is_empty(), "dropped once applied");
+    }
+
+    #[test]
+    fn a_locale_without_a_translation_keeps_english() {
+        let english = {
+            let mut c = acme();
+            c.translations.clear();
+            c
+        };
+        for locale in ["de", "en", "", "pt-BR"] {
+            let mut c = acme();
+            c.localize(locale);
+            assert_eq!(c, english, "{locale}");
+        }
+    }
+
+    #[test]
+    fn regional_locales_use_the_language_translation() {
+        let mut c = acme();
+        c.localize("AR-eg");
+        assert_eq!(c.name, "أكمي");
+        assert_eq!(c.field("token").map(|f| f.label.as_str()), Some("Token"));
+    }
+
+    #[test]
+    fn configs_without_translations_serialize_as_before() {
+        let mut c = acme();
+        c.translations.clear();
+        let json = serde_json::to_value(&c).expect("json");
+        assert!(json.get("translations").is_none(), "{json}");
+    }
 }

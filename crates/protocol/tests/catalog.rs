@@ -319,3 +319,83 @@ fn synthetic_catalog_is_valid() {
     assert!(catalog.connectors.iter().any(|c| c.oauth2.is_some()));
     assert_eq!(catalog.summaries().len(), 30);
 }
+
+const FRENCH: &str = r#"
+[translations.fr]
+support_description = "Documentation de Dagster"
+fields.user_token = { label = "Jeton utilisateur", error = "user: et 32 caractères hexadécimaux" }
+notices.admin = "Les jetons ont vos droits."
+"#;
+
+#[test]
+fn translations_are_served_with_the_config() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let toml = format!("{DAGSTER_TOML}{FRENCH}");
+    write_connector(tmp.path(), "dagster", &toml, Some(&dagster_guide()));
+    let catalog = load_catalog(tmp.path()).expect("loads");
+    let c = catalog.get("dagster").expect("dagster");
+    let json = serde_json::to_value(&c.config).expect("ser");
+    let fr = &json["translations"]["fr"];
+    assert_eq!(fr["fields"]["user_token"]["label"], "Jeton utilisateur");
+    assert_eq!(fr["notices"]["admin"], "Les jetons ont vos droits.");
+    let mut config = c.config.clone();
+    config.localize("fr");
+    assert_eq!(config.config_fields[0].label, "Jeton utilisateur");
+    assert_eq!(config.config_fields[1].label, "Organization slug");
+}
+
+#[test]
+fn translations_must_name_existing_fields_notices_and_known_keys() {
+    let msg = refused(|t| format!("{t}{}", FRENCH.replace("fields.user_token", "fields.token")));
+    assert!(
+        msg.contains("translations.fr: `token` is not a field key"),
+        "{msg}"
+    );
+    let msg = refused(|t| format!("{t}{}", FRENCH.replace("notices.admin", "notices.owner")));
+    assert!(
+        msg.contains("translations.fr: `owner` is not a notice key"),
+        "{msg}"
+    );
+    let msg = refused(|t| format!("{t}{}", FRENCH.replace("label =", "lable =")));
+    assert!(msg.contains("lable"), "a typo is refused: {msg}");
+    let msg = refused(|t| {
+        format!(
+            "{t}{}",
+            FRENCH.replace("translations.fr", "translations.French")
+        )
+    });
+    assert!(
+        msg.contains("`French` is not a lowercase language code"),
+        "{msg}"
+    );
+}
+
+/// The repository's catalog: Dagster's and Oneflow's forms read fully in every language of
+/// the widget (labels, descriptions and validation messages), not half in English.
+#[test]
+fn dagster_and_oneflow_are_translated_into_every_widget_language() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let catalog = load_catalog(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for key in ["dagster", "oneflow"] {
+        let config = &catalog.get(key).expect(key).config;
+        for locale in ["fr", "de", "es", "ja", "ar"] {
+            let t = config
+                .translations
+                .get(locale)
+                .unwrap_or_else(|| panic!("{key}: no {locale}"));
+            assert!(t.support_description.is_some(), "{key} {locale}: support");
+            for field in &config.config_fields {
+                let at = format!("{key} {locale} {}", field.key);
+                let ft = t.fields.get(&field.key).unwrap_or_else(|| panic!("{at}"));
+                assert!(ft.label.is_some(), "{at}: label");
+                assert!(ft.description.is_some(), "{at}: description");
+                assert_eq!(
+                    ft.tooltip.is_some(),
+                    field.tooltip.is_some(),
+                    "{at}: tooltip"
+                );
+                assert!(ft.error.is_some(), "{at}: validation error");
+            }
+        }
+    }
+}

@@ -294,6 +294,12 @@ async fn hub_connector_detail_and_unknown_connector() {
     );
     assert!(v["hub_settings"]["configured_webhook_events"].is_array());
     assert!(v["hub_settings"]["project_settings"].is_object());
+    // The catalog's translations are passed through for the widget to pick from.
+    assert_eq!(
+        v["config"]["translations"]["fr"]["fields"]["subdomain"]["label"],
+        "Sous-domaine"
+    );
+    assert_eq!(v["config"]["configFields"][0]["label"], "Subdomain");
     for id in ["nope", "legacy"] {
         let r = s
             .hub(Method::GET, &format!("/hub/connectors/{id}"), &token)

@@ -1,0 +1,105 @@
+//! Which language the widget speaks: the host's `locale` option, else the first of the
+//! browser's languages the widget has, else English. Pure matching here (tested natively);
+//! reading `navigator.languages` is the one browser call.
+
+use leptos_i18n::Locale as _;
+
+use crate::i18n::Locale;
+
+/// The locale for a requested option and the browser's preferred languages (most preferred
+/// first). Tags match by their primary subtag, case-insensitively (`de-AT` → `de`,
+/// `pt_BR` → nothing). An option the widget does not have is ignored, never fatal: the
+/// browser's languages decide, then English.
+pub fn choose<'a>(
+    requested: Option<&'a str>,
+    browser: impl IntoIterator<Item = &'a str>,
+) -> Locale {
+    requested
+        .into_iter()
+        .chain(browser)
+        .find_map(supported)
+        .unwrap_or_default()
+}
+
+/// The widget's locale for one language tag, if it has one.
+pub fn supported(tag: &str) -> Option<Locale> {
+    let primary = tag.trim().split(['-', '_']).next()?;
+    Locale::get_all()
+        .iter()
+        .copied()
+        .find(|l| l.as_str().eq_ignore_ascii_case(primary))
+}
+
+/// `dir` for a locale: `rtl` for right-to-left scripts (Arabic), else `ltr`.
+pub fn dir(locale: Locale) -> &'static str {
+    match locale.direction() {
+        leptos_i18n::Direction::RightToLeft => "rtl",
+        _ => "ltr",
+    }
+}
+
+/// The browser's preferred languages (`navigator.languages`, else `navigator.language`);
+/// empty outside a browser.
+pub fn browser_languages() -> Vec<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+            return Vec::new();
+        };
+        let mut tags: Vec<String> = navigator
+            .languages()
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect();
+        if tags.is_empty() {
+            tags.extend(navigator.language());
+        }
+        tags
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_option_wins_over_the_browser() {
+        assert_eq!(choose(Some("ja"), ["de-DE", "en"]), Locale::ja);
+    }
+
+    #[test]
+    fn regional_tags_match_by_primary_subtag() {
+        assert_eq!(choose(None, ["de-AT"]), Locale::de);
+        assert_eq!(choose(Some("FR-ca"), []), Locale::fr);
+        assert_eq!(choose(None, ["es_419"]), Locale::es);
+        assert_eq!(choose(None, ["ar-EG"]), Locale::ar);
+    }
+
+    #[test]
+    fn unsupported_languages_fall_through_to_the_next() {
+        assert_eq!(choose(None, ["pt-BR", "pt", "es-MX", "en"]), Locale::es);
+    }
+
+    #[test]
+    fn an_unknown_option_is_ignored_not_fatal() {
+        assert_eq!(choose(Some("klingon"), ["fr-FR"]), Locale::fr);
+        assert_eq!(choose(Some(""), ["ja-JP"]), Locale::ja);
+        assert_eq!(choose(Some("x-"), []), Locale::en);
+    }
+
+    #[test]
+    fn english_when_nothing_matches() {
+        assert_eq!(choose(None, []), Locale::en);
+        assert_eq!(choose(Some("pt"), ["zh-Hant", "ko"]), Locale::en);
+    }
+
+    #[test]
+    fn arabic_is_right_to_left_and_the_others_are_not() {
+        assert_eq!(dir(Locale::ar), "rtl");
+        for l in [Locale::en, Locale::fr, Locale::de, Locale::es, Locale::ja] {
+            assert_eq!(dir(l), "ltr", "{l:?}");
+        }
+    }
+}

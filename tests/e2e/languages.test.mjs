@@ -1,0 +1,170 @@
+// Languages (issue #7): one flow per locale through the list and the Dagster form, asserting
+// translated widget text, the catalog's translated connector text (a label and a validation
+// error), `<html lang>`, and right-to-left layout for Arabic. Then how the locale is chosen
+// without the option: the browser's languages, with an unknown option ignored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer, createSession, launchBrowser, startStaticServer } from './support.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const ROOT = process.env.LINKHUB_ROOT || new URL('../..', import.meta.url).pathname;
+const catalog = (locale) => JSON.parse(readFileSync(`${ROOT}/locales/${locale}.json`, 'utf8'));
+
+// What each language must show. The widget's strings are spelled out here rather than read
+// from the catalog files, so a wrong or English value in a catalog fails the test.
+const EXPECTED = {
+  en: { search: 'Search providers', heading: 'Choose a provider', label: 'User Token', error: /^Paste the full token/, required: 'This field is required.' },
+  fr: { search: 'Rechercher un fournisseur', heading: 'Choisissez un fournisseur', label: 'Jeton utilisateur', error: /^Collez le jeton complet/, required: 'Ce champ est obligatoire.' },
+  de: { search: 'Anbieter suchen', heading: 'Anbieter auswählen', label: 'Benutzertoken', error: /^Fügen Sie das vollständige Token ein/, required: 'Dieses Feld ist erforderlich.' },
+  es: { search: 'Buscar proveedores', heading: 'Elija un proveedor', label: 'Token de usuario', error: /^Pegue el token completo/, required: 'Este campo es obligatorio.' },
+  ja: { search: 'プロバイダーを検索', heading: 'プロバイダーを選択してください', label: 'ユーザートークン', error: /^トークン全体を貼り付けてください/, required: 'この項目は必須です。' },
+  ar: { search: 'البحث عن مزوّد', heading: 'اختر مزوّد الخدمة', label: 'رمز المستخدم', error: /^الصق الرمز كاملًا/, required: 'هذا الحقل إلزامي.' },
+};
+
+let server;
+let browser;
+let host;
+
+before(async () => {
+  // A host page embedding the hub with the `locale` option, on an origin of its own.
+  const routes = {};
+  host = await startStaticServer(routes);
+  server = await startServer({ extraEnv: { LINKHUB_ALLOWED_ORIGINS: host.url } });
+  routes['/host.html'] = {
+    type: 'text/html',
+    body: `<!doctype html><html lang="en"><title>Host</title><body>
+      <script src="${server.url}/linkhub.js"></script>
+      <script>
+        const p = new URLSearchParams(location.hash.slice(1));
+        LinkHub.open({ token: p.get('token'), hubUrl: '${server.url}', locale: p.get('locale') });
+      </script></body></html>`,
+  };
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await host?.stop();
+});
+
+/** Runs axe on the page; returns "rule: target" lines for each violation. */
+async function violations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+/** A fresh context (in `browserLocale`) and page that records console errors. */
+async function open(browserLocale = 'en-US') {
+  const context = await browser.newContext({ locale: browserLocale });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  return { context, page, errors };
+}
+
+test('the expectations match the catalog files', () => {
+  for (const [locale, want] of Object.entries(EXPECTED)) {
+    const c = catalog(locale);
+    assert.equal(c.search_label, want.search, locale);
+    assert.equal(c.connectors_heading, want.heading, locale);
+    assert.equal(c.err_required, want.required, locale);
+  }
+});
+
+for (const [locale, want] of Object.entries(EXPECTED)) {
+  test(`${locale}: list, Dagster form and a validation error are in ${locale}`, async () => {
+    const session = await createSession(server, { origin_owner_id: `owner-lang-${locale}` });
+    const { context, page, errors } = await open('en-US');
+    await page.goto(`${session.auth_link_url}&locale=${locale}`);
+
+    // The list.
+    const search = page.getByRole('searchbox', { name: want.search });
+    await search.waitFor();
+    await page.getByRole('heading', { level: 2, name: want.heading }).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), locale);
+    assert.equal(await page.locator('main.lh-hub').getAttribute('lang'), locale);
+    const rtl = locale === 'ar';
+    assert.equal(await page.locator('html').getAttribute('dir'), rtl ? 'rtl' : 'ltr');
+    const direction = await page.locator('main.lh-hub').evaluate((el) => getComputedStyle(el).direction);
+    assert.equal(direction, rtl ? 'rtl' : 'ltr');
+    if (rtl) assert.deepEqual(await violations(page), [], 'Arabic list');
+
+    // The Dagster form: a translated label from the catalog, then its translated
+    // validation message for a malformed token, and the widget's own required message.
+    await search.fill('dag');
+    await page.getByRole('button', { name: /Dagster/ }).click();
+    await page.getByRole('heading', { level: 2, name: 'Dagster' }).waitFor();
+    const token = page.getByLabel(want.label, { exact: true });
+    await token.fill('user:not-a-token');
+    await token.blur();
+    await page.getByText(want.error).waitFor();
+    const describedBy = await token.getAttribute('aria-describedby');
+    assert.match(describedBy ?? '', /lh-field-user_token-error/, 'the error is tied to the field');
+    const deployment = page.locator('#lh-field-deployment');
+    await deployment.fill('');
+    await deployment.blur();
+    await page.getByText(want.required).first().waitFor();
+    if (rtl) {
+      // The back arrow points the reading direction's way: mirrored.
+      const transform = await page.locator('.lh-page__back .lh-icon--flip').evaluate((el) => getComputedStyle(el).transform);
+      assert.equal(transform, 'matrix(-1, 0, 0, 1, 0, 0)');
+      assert.deepEqual(await violations(page), [], 'Arabic form with errors');
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('without the option, the browser language decides (de-DE → German)', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-lang-browser' });
+  const { context, page } = await open('de-DE');
+  await page.goto(session.auth_link_url);
+  await page.getByRole('searchbox', { name: EXPECTED.de.search }).waitFor();
+  await page.getByRole('heading', { level: 2, name: EXPECTED.de.heading }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'de');
+  await context.close();
+});
+
+test('an unknown locale option is ignored: the browser language, else English', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-lang-unknown' });
+  let { context, page } = await open('es-MX');
+  await page.goto(`${session.auth_link_url}&locale=tlh`);
+  await page.getByRole('searchbox', { name: EXPECTED.es.search }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+  await context.close();
+
+  ({ context, page } = await open('pt-BR'));
+  await page.goto(`${session.auth_link_url}&locale=tlh`);
+  await page.getByRole('searchbox', { name: EXPECTED.en.search }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await context.close();
+});
+
+test('embedded: the locale option reaches the hub, and the loader speaks it too', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-lang-embed' });
+  const { context, page } = await open('en-US');
+  await page.goto(`${host.url}/host.html#token=${session.token}&locale=ar`);
+  const iframe = page.locator('iframe.linkhub-frame');
+  await iframe.waitFor();
+  assert.equal(await iframe.getAttribute('title'), 'ربط حساب');
+  assert.equal(await page.locator('.linkhub-close').getAttribute('aria-label'), 'إغلاق');
+  const hub = page.frameLocator('iframe.linkhub-frame');
+  await hub.getByRole('searchbox', { name: EXPECTED.ar.search }).waitFor();
+  const frame = page.frames().find((f) => f.url().includes('/embed'));
+  assert.ok(frame, 'the hub frame');
+  assert.deepEqual(
+    await frame.evaluate(() => [document.documentElement.lang, document.documentElement.dir]),
+    ['ar', 'rtl'],
+  );
+  await context.close();
+});
