@@ -341,10 +341,12 @@ async fn secrets_are_masked_with_a_labelled_toggle() {
     );
     assert_eq!(attr(&root, input, "spellcheck").as_deref(), Some("false"));
     let toggle = "button[aria-controls=lh-field-api_token]";
-    assert!(
-        text(&root, toggle).contains("API token"),
-        "the toggle names its field"
+    assert_eq!(
+        attr(&root, toggle, "aria-label").as_deref(),
+        Some("Show API token"),
+        "the toggle names its field, its visible word first"
     );
+    assert_eq!(text(&root, toggle), "Show");
     assert_eq!(
         attr(&root, toggle, "aria-pressed").as_deref(),
         Some("false")
@@ -353,6 +355,10 @@ async fn secrets_are_masked_with_a_labelled_toggle() {
     leptos::task::tick().await;
     assert_eq!(attr(&root, input, "type").as_deref(), Some("text"));
     assert_eq!(attr(&root, toggle, "aria-pressed").as_deref(), Some("true"));
+    assert_eq!(
+        attr(&root, toggle, "aria-label").as_deref(),
+        Some("Hide API token")
+    );
 }
 
 #[wasm_bindgen_test]
