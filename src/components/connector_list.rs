@@ -267,7 +267,7 @@ fn ConnectorItem(
                         when=move || !logo_failed.get()
                         fallback=move || view! { <span class="lh-connector__mark">{initial.clone()}</span> }
                     >
-                        <img src=logo.clone() alt="" width="32" height="32" on:error=move |_| set_logo_failed.set(true) />
+                        <img src=logo.clone() alt="" width="32" height="32" decoding="async" on:error=move |_| set_logo_failed.set(true) />
                     </Show>
                 </span>
                 <span class="lh-connector__name">{connector.name.clone()}</span>
