@@ -310,8 +310,9 @@ fn FieldInput(
                 type="button"
                 class="lh-button lh-field__reveal"
                 aria-controls=id.clone()
-                aria-pressed=move || if revealed.get() { "true" } else { "false" }
-                // Names the field ("Show User Token"); the visible word is part of the name.
+                // Names the action and the field ("Show User Token" / "Hide User Token"); the
+                // visible word starts the name. No `aria-pressed` as well: a name that changes
+                // with the state already says it, and both together announce it twice.
                 // `{field}` rather than `{{ field }}`: see `field_error_message`.
                 aria-label=move || {
                     let named = if revealed.get() {

@@ -94,7 +94,7 @@ test('Dagster: find by typing, read the guide, fix a malformed token, connect', 
   await page.getByRole('button', { name: 'Show User Token' }).click();
   const reveal = page.locator('button[aria-controls="lh-field-user_token"]');
   assert.equal(await token.getAttribute('type'), 'text');
-  assert.equal(await reveal.getAttribute('aria-pressed'), 'true');
+  assert.equal(await reveal.getAttribute('aria-label'), 'Hide User Token');
   await reveal.click();
   assert.equal(await token.getAttribute('type'), 'password');
 
