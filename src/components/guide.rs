@@ -12,11 +12,16 @@ use crate::components::connector_page::is_safe_href;
 use crate::config::use_config;
 use crate::i18n::*;
 
-/// The language guides are written in (catalog/README.md). Guide content is marked with it,
-/// so a screen reader reading a French or Arabic hub pronounces the guide as English and a
-/// right-to-left layout keeps its punctuation in place; the widget's own words inside it
-/// (callout labels, copy buttons) are marked back with the hub's language ([`HubLang`]).
-const GUIDE_LANG: &str = "en";
+/// The language a guide is written in: its `lang` when it is a translation (catalog/README.md),
+/// else English. Guide content is marked with it, so a screen reader reading a French hub
+/// over an English guide pronounces it as English and a right-to-left layout keeps its
+/// punctuation in place; the widget's own words inside it (callout labels, copy buttons) are
+/// marked back with the hub's language ([`HubLang`]).
+fn guide_lang(guide: &Guide) -> (String, &'static str) {
+    let lang = guide.lang.clone().unwrap_or_else(|| "en".to_owned());
+    let dir = crate::locale::supported(&lang).map_or("ltr", crate::locale::dir);
+    (lang, dir)
+}
 
 /// `lang` and `dir` of the hub's own words inside guide content.
 #[derive(Clone, Copy)]
@@ -42,6 +47,7 @@ pub fn GuideView(
     let whitelabel = cfg.whitelabel;
     // The host's scopes pick the steps until the user chooses an action of their own.
     let chosen = RwSignal::new((!cfg.scopes.is_empty()).then(|| cfg.scopes.clone()));
+    let (lang, dir) = guide_lang(&guide);
     let guide = StoredValue::new(guide);
     let visible = Memo::new(move |_| {
         chosen.with(|c| guide.with_value(|g| g.visible(c.as_deref(), whitelabel)))
@@ -49,6 +55,7 @@ pub fn GuideView(
     let picker = guide.with_value(|g| {
         (!g.actions.is_empty()).then(|| {
             let actions = g.actions.clone();
+            let lang = lang.clone();
             view! {
                 <fieldset class="lh-guide__actions">
                     <legend class="lh-guide__actions-label">{t!(i18n, guide_actions_label)}</legend>
@@ -76,7 +83,7 @@ pub fn GuideView(
                                         prop:checked=move || chosen.with(|c| c.as_ref() == Some(&scopes2))
                                         on:change=move |_| chosen.set(Some(scopes.clone()))
                                     />
-                                    <span lang=GUIDE_LANG dir="ltr">{a.label.clone()}</span>
+                                    <span lang=lang.clone() dir=dir>{a.label.clone()}</span>
                                 </label>
                             }
                         })
@@ -90,12 +97,12 @@ pub fn GuideView(
     view! {
         <section class="lh-guide" aria-labelledby="lh-guide-heading">
             <h3 id="lh-guide-heading" class="lh-guide__heading">{t!(i18n, guide_heading)}</h3>
-            <p class="lh-guide__title" lang=GUIDE_LANG dir="ltr">{title}</p>
+            <p class="lh-guide__title" lang=lang.clone() dir=dir>{title}</p>
             {(!summary.is_empty()).then(|| view! {
-                <p class="lh-guide__summary" lang=GUIDE_LANG dir="ltr">{summary}</p>
+                <p class="lh-guide__summary" lang=lang.clone() dir=dir>{summary}</p>
             })}
             {picker}
-            <div class="lh-guide__sections" lang=GUIDE_LANG dir="ltr">
+            <div class="lh-guide__sections" lang=lang.clone() dir=dir>
                 {move || {
                     visible
                         .get()
@@ -314,6 +321,7 @@ mod tests {
             body,
         };
         Guide {
+            lang: None,
             title: "Connect Acme".into(),
             summary: String::new(),
             actions: vec![GuideAction {

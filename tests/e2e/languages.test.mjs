@@ -104,6 +104,13 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
     await search.fill('dag');
     await page.getByRole('button', { name: /Dagster/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Dagster' }).waitFor();
+    // The guide: the catalog's French translation in French (and marked so), the English
+    // guide, marked English, in every language that has none.
+    const guideLang = locale === 'fr' ? 'fr' : 'en';
+    const firstSection = guideLang === 'fr' ? 'Générer un jeton utilisateur dans Dagster+' : 'Generate a User Token in Dagster+';
+    await page.locator('.lh-guide__sections').getByText(firstSection).first().waitFor();
+    assert.equal(await page.locator('.lh-guide__sections').getAttribute('lang'), guideLang);
+    assert.equal(await page.locator('.lh-guide__sections').getAttribute('dir'), 'ltr');
     const token = page.getByLabel(want.label, { exact: true });
     await token.fill('user:not-a-token');
     await token.blur();

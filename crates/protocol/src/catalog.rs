@@ -183,6 +183,7 @@ impl TranslationDefinition {
                 })
                 .collect(),
             notices: self.notices.clone(),
+            guide: None,
         }
     }
 }
@@ -340,6 +341,64 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, CatalogError> {
 }
 
 /// A language code as the widget's locales are named: 2–3 lowercase letters.
+/// Imports a guide and checks that its linking section lists only fields of the connector
+/// (`labels`: their labels in the guide's language).
+fn load_guide(
+    path: &Path,
+    labels: &[&str],
+    report: &mut impl FnMut(&Path, String),
+) -> Option<Guide> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| report(path, format!("cannot read the guide: {e}")))
+        .ok()?;
+    let guide = import_guide(&text)
+        .map_err(|e| report(path, format!("guide does not import: {e}")))
+        .ok()?;
+    if let Some(linking) = guide.linking_section() {
+        for label in &linking.fields {
+            let known = labels
+                .iter()
+                .any(|l| l.trim().eq_ignore_ascii_case(label.trim()));
+            if !known {
+                report(
+                    path,
+                    format!(
+                        "the linking section lists field `{label}`, but {DEFINITION_FILE} has no field with that label"
+                    ),
+                );
+            }
+        }
+    }
+    Some(guide)
+}
+
+/// The translations of a guide file beside it: `guide.<locale>.mdx` for `guide.mdx`.
+fn translated_guide_files(guide: &Path) -> Vec<(String, PathBuf)> {
+    let (Some(dir), Some(stem), Some(ext)) = (
+        guide.parent(),
+        guide.file_stem().and_then(|s| s.to_str()),
+        guide.extension().and_then(|e| e.to_str()),
+    ) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            let locale = name
+                .strip_prefix(stem)?
+                .strip_prefix('.')?
+                .strip_suffix(ext)?
+                .strip_suffix('.')?;
+            (!locale.is_empty() && !locale.contains('.')).then(|| (locale.to_owned(), p.clone()))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 fn valid_locale(locale: &str) -> bool {
     (2..=3).contains(&locale.len()) && locale.chars().all(|c| c.is_ascii_lowercase())
 }
@@ -605,32 +664,37 @@ fn load_connector(
         Some(g) => Some(folder.join(g)),
         None => Some(folder.join(DEFAULT_GUIDE_FILE)).filter(|p| p.is_file()),
     };
-    let mut guide: Option<Guide> = None;
-    if let Some(path) = guide_file {
-        match std::fs::read_to_string(&path) {
-            Err(e) => report(&path, format!("cannot read the guide: {e}")),
-            Ok(text) => match import_guide(&text) {
-                Err(e) => report(&path, format!("guide does not import: {e}")),
-                Ok(g) => {
-                    if let Some(linking) = g.linking_section() {
-                        for label in &linking.fields {
-                            let known = def
-                                .fields
-                                .iter()
-                                .any(|f| f.label.trim().eq_ignore_ascii_case(label.trim()));
-                            if !known {
-                                report(
-                                    &path,
-                                    format!(
-                                        "the linking section lists field `{label}`, but {DEFINITION_FILE} has no field with that label"
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    guide = Some(g);
-                }
-            },
+    let english_labels: Vec<&str> = def.fields.iter().map(|f| f.label.as_str()).collect();
+    let guide = guide_file
+        .as_deref()
+        .and_then(|path| load_guide(path, &english_labels, &mut report));
+    // Translated guides: `guide.fr.mdx` beside `guide.mdx`, checked against that locale's
+    // field labels (English where the locale has none).
+    let mut guides: BTreeMap<String, Guide> = BTreeMap::new();
+    if let Some(path) = guide_file.as_deref().filter(|_| guide.is_some()) {
+        for (locale, file) in translated_guide_files(path) {
+            if !valid_locale(&locale) {
+                report(
+                    &file,
+                    format!("`{locale}` is not a lowercase language code such as `fr`"),
+                );
+                continue;
+            }
+            let translated = def.translations.get(&locale);
+            let labels: Vec<&str> = def
+                .fields
+                .iter()
+                .map(|f| {
+                    translated
+                        .and_then(|t| t.fields.get(&f.key))
+                        .and_then(|t| t.label.as_deref())
+                        .unwrap_or(&f.label)
+                })
+                .collect();
+            if let Some(mut g) = load_guide(&file, &labels, &mut report) {
+                g.lang = Some(locale.clone());
+                guides.insert(locale, g);
+            }
         }
     }
     // Keep the matcher warm for the server: compiling here is what the check needed anyway.
@@ -659,11 +723,17 @@ fn load_connector(
         support: def.support.clone(),
         guide,
         preview: def.preview.clone(),
-        translations: def
-            .translations
-            .iter()
-            .map(|(locale, t)| (locale.clone(), t.to_translation()))
-            .collect(),
+        translations: {
+            let mut translations: BTreeMap<String, ConnectorTranslation> = def
+                .translations
+                .iter()
+                .map(|(locale, t)| (locale.clone(), t.to_translation()))
+                .collect();
+            for (locale, g) in guides {
+                translations.entry(locale).or_default().guide = Some(g);
+            }
+            translations
+        },
     };
     let summary = ConnectorSummary {
         active: def.active,

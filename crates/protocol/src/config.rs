@@ -50,7 +50,8 @@ impl ConnectorConfig {
 
     /// Replaces the display text with this locale's translation, where it has one: the name,
     /// the support description, field labels, descriptions, placeholders, tooltips,
-    /// validation messages and option labels, and notices. Everything else (and everything
+    /// validation messages and option labels, notices, and the whole guide (which then
+    /// carries its `lang`). Everything else (and everything
     /// the translation leaves out) stays English. The locale matches a translation by its
     /// primary subtag, case-insensitively (`fr-CA` uses `fr`). The translations are dropped
     /// afterwards: the config now speaks one language.
@@ -101,6 +102,9 @@ impl ConnectorConfig {
                 notice.description.clone_from(d);
             }
         }
+        if let Some(guide) = t.guide {
+            self.guide = Some(guide);
+        }
     }
 
     /// The preview URL for these values (see [`render_preview`]).
@@ -144,6 +148,9 @@ pub struct ConnectorTranslation {
     /// Notice descriptions, by notice key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notices: BTreeMap<String, String>,
+    /// The whole guide in this language (`guide.<locale>.mdx` in the catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<Guide>,
 }
 
 /// One locale's text for one field.

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 /// A connector's guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Guide {
+    /// The language it is written in (`fr`, …) when it is a translation; absent: English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
     pub title: String,
     #[serde(default)]
     pub summary: String,

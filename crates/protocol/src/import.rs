@@ -71,6 +71,7 @@ pub fn import_with_problems(src: &str) -> (Result<Guide, ImportError>, Vec<Probl
         None => Err(ImportError::NoTitle),
         Some(_) if conv.sections.is_empty() => Err(ImportError::NoSections),
         Some(title) => Ok(Guide {
+            lang: None,
             title,
             summary: conv.summary.unwrap_or_default(),
             actions: conv.actions,

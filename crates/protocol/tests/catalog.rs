@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use linkhub_protocol::catalog::{load_catalog, synthetic_catalog};
-use linkhub_protocol::config::{ConnectorType, FieldType};
+use linkhub_protocol::config::{ConnectorConfig, ConnectorType, FieldType};
 
 const DAGSTER_TOML: &str = r#"key = "dagster"
 name = "Dagster"
@@ -342,6 +342,58 @@ fn translations_are_served_with_the_config() {
     config.localize("fr");
     assert_eq!(config.config_fields[0].label, "Jeton utilisateur");
     assert_eq!(config.config_fields[1].label, "Organization slug");
+}
+
+#[test]
+fn a_translated_guide_beside_the_guide_replaces_it_in_that_language() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let toml = format!("{DAGSTER_TOML}{FRENCH}");
+    write_connector(tmp.path(), "dagster", &toml, Some(&dagster_guide()));
+    let french = dagster_guide()
+        .replacen(
+            "Connect Dagster with",
+            "Guide en français : Connect Dagster with",
+            1,
+        )
+        .replace("User Token", "Jeton utilisateur");
+    let dir = tmp.path().join("dagster");
+    std::fs::write(dir.join("guide.fr.mdx"), &french).expect("write");
+    let catalog = load_catalog(tmp.path()).expect("loads");
+    let c = catalog.get("dagster").expect("dagster");
+    let guide = |c: &ConnectorConfig| c.guide.clone().expect("a guide");
+
+    let mut fr = c.config.clone();
+    fr.localize("fr-CA");
+    assert!(
+        guide(&fr).title.starts_with("Guide en français"),
+        "{}",
+        guide(&fr).title
+    );
+    assert_eq!(guide(&fr).lang.as_deref(), Some("fr"));
+    let mut de = c.config.clone();
+    de.localize("de");
+    assert_eq!(
+        guide(&de).lang,
+        None,
+        "no German guide: the English one stays"
+    );
+    assert_eq!(guide(&de).title, guide(&c.config).title);
+
+    // Its linking section is checked against the French labels: an English-only label
+    // that the translation renamed is refused there.
+    let broken = french.replace("Jeton utilisateur", "User Token");
+    std::fs::write(dir.join("guide.fr.mdx"), broken).expect("write");
+    let msg = load_catalog(tmp.path()).expect_err("refused").to_string();
+    assert!(
+        msg.contains("guide.fr.mdx") && msg.contains("`User Token`"),
+        "{msg}"
+    );
+
+    // A file name that is not a locale is named, not ignored.
+    std::fs::remove_file(dir.join("guide.fr.mdx")).expect("rm");
+    std::fs::write(dir.join("guide.French.mdx"), &french).expect("write");
+    let msg = load_catalog(tmp.path()).expect_err("refused").to_string();
+    assert!(msg.contains("guide.French.mdx"), "{msg}");
 }
 
 #[test]
