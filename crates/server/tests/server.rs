@@ -179,9 +179,18 @@ async fn hub_rejects_missing_unknown_and_expired_tokens() {
         .expect("req");
     assert_eq!(r.status(), 401);
     let v = s
-        .session(json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": 1}))
+        .session(json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": 2}))
         .await;
     let token = v["token"].as_str().expect("token");
+    // (2 s, not 1: expiry is in whole seconds, so a 1 s session can lapse at once.)
+    // Used once while valid, so the server has it in its session memo: expiry must still
+    // be enforced on the remembered session.
+    let r = s
+        .hub(Method::GET, "/hub/settings", token)
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let r = s
         .hub(Method::GET, "/hub/settings", token)
@@ -1139,6 +1148,40 @@ async fn webhook_is_delivered_after_receiver_comes_back_and_across_restart() {
 }
 
 // ---------------------------------------------------------------- persistence, CLI
+
+/// Guards the in-memory answer memo: a retry that reaches a process which never gave the
+/// first answer (here, the same server after a restart) must still get it, from the
+/// database, and a different request under the key must still be refused.
+#[tokio::test]
+async fn idempotent_retry_after_a_restart_is_answered_from_the_database() {
+    let mut s = start().await;
+    let v = s
+        .session(json!({"origin_owner_id": "o-r", "origin_owner_name": "O", "multiple": true}))
+        .await;
+    let token = v["token"].as_str().expect("token").to_string();
+    let post = |s: &Server, secret: &str| {
+        s.hub(Method::POST, "/hub/accounts", &token)
+            .header("idempotency-key", "k-restart")
+            .json(&json!({"integration_id": "docsign", "credentials": {"api_token": secret}}))
+    };
+    let r = post(&s, "secret-r").send().await.expect("req");
+    assert_eq!(r.status(), 201);
+    let first = body(r).await;
+    s.restart();
+    let r = post(&s, "secret-r").send().await.expect("req");
+    assert_eq!(r.status(), 201);
+    assert_eq!(body(r).await, first);
+    let r = post(&s, "another-secret").send().await.expect("req");
+    assert_eq!(r.status(), 422);
+    let list = body(
+        s.api(Method::GET, "/accounts?origin_owner_id=o-r")
+            .send()
+            .await
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+}
 
 #[tokio::test]
 async fn data_survives_a_restart() {
