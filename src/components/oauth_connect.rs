@@ -200,18 +200,8 @@ pub fn OAuthStatus(
 
 /// The origin the API (and so the OAuth callback page) is served from.
 fn api_origin(cfg: &HubConfig) -> String {
-    let own = || {
-        #[cfg(target_arch = "wasm32")]
-        {
-            web_sys::window()
-                .and_then(|w| w.location().origin().ok())
-                .unwrap_or_default()
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        String::new()
-    };
     if cfg.base_url.is_empty() {
-        return own();
+        return page_origin();
     }
     // scheme://host[:port] of the base URL.
     match cfg.base_url.split_once("://") {
@@ -219,7 +209,7 @@ fn api_origin(cfg: &HubConfig) -> String {
             let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
             format!("{scheme}://{authority}")
         }
-        None => own(),
+        None => page_origin(),
     }
 }
 
