@@ -35,6 +35,20 @@ fn container() -> web_sys::HtmlElement {
     el
 }
 
+/// A connector list with these connectors, mounted for the rest of the test.
+fn mount_list(list: Vec<ConnectorSummary>) -> web_sys::HtmlElement {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <ConnectorList connectors=list />
+            </I18nContextProvider>
+        }
+    });
+    handle.forget();
+    root
+}
+
 fn names(root: &web_sys::HtmlElement) -> Vec<String> {
     let nodes = root
         .query_selector_all(".lh-connector__name")
@@ -47,19 +61,11 @@ fn names(root: &web_sys::HtmlElement) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn lists_connector_names_and_filters_as_you_type() {
-    let root = container();
-    let list = vec![
+    let root = mount_list(vec![
         connector("Dagster", "data"),
         connector("Oneflow", "documents"),
         connector("BambooHR", "hris"),
-    ];
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        view! {
-            <I18nContextProvider>
-                <ConnectorList connectors=list />
-            </I18nContextProvider>
-        }
-    });
+    ]);
     leptos::task::tick().await;
     assert_eq!(names(&root), vec!["Dagster", "Oneflow", "BambooHR"]);
 
@@ -95,17 +101,11 @@ async fn lists_connector_names_and_filters_as_you_type() {
 #[wasm_bindgen_test]
 async fn a_long_list_shows_a_page_and_more_on_request_with_focus_on_the_first_added() {
     use linkhub::components::connector_list::PAGE;
-    let root = container();
-    let list: Vec<ConnectorSummary> = (0..PAGE + 7)
-        .map(|i| connector(&format!("Tool {i:03}"), "data"))
-        .collect();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        view! {
-            <I18nContextProvider>
-                <ConnectorList connectors=list />
-            </I18nContextProvider>
-        }
-    });
+    let root = mount_list(
+        (0..PAGE + 7)
+            .map(|i| connector(&format!("Tool {i:03}"), "data"))
+            .collect(),
+    );
     leptos::task::tick().await;
     assert_eq!(names(&root).len(), PAGE);
     let more: web_sys::HtmlElement = root

@@ -5,11 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startServer, createSession, launchBrowser, startStaticServer } from './support.mjs';
+import { startServer, createSession, launchBrowser, startStaticServer, axeViolations } from './support.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const ROOT = process.env.LINKHUB_ROOT || new URL('../..', import.meta.url).pathname;
 const catalog = (locale) => JSON.parse(readFileSync(`${ROOT}/locales/${locale}.json`, 'utf8'));
 
@@ -51,15 +48,6 @@ after(async () => {
   await host?.stop();
 });
 
-/** Runs axe on the page; returns "rule: target" lines for each violation. */
-async function violations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 /** A fresh context (in `browserLocale`) and page that records console errors. */
 async function open(browserLocale = 'en-US') {
@@ -97,7 +85,7 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
     assert.equal(await page.locator('html').getAttribute('dir'), rtl ? 'rtl' : 'ltr');
     const direction = await page.locator('main.lh-hub').evaluate((el) => getComputedStyle(el).direction);
     assert.equal(direction, rtl ? 'rtl' : 'ltr');
-    if (rtl) assert.deepEqual(await violations(page), [], 'Arabic list');
+    if (rtl) assert.deepEqual(await axeViolations(page), [], 'Arabic list');
 
     // The Dagster form: a translated label from the catalog, then its translated
     // validation message for a malformed token, and the widget's own required message.
@@ -125,7 +113,7 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
       // The back arrow points the reading direction's way: mirrored.
       const transform = await page.locator('.lh-page__back .lh-icon--flip').evaluate((el) => getComputedStyle(el).transform);
       assert.equal(transform, 'matrix(-1, 0, 0, 1, 0, 0)');
-      assert.deepEqual(await violations(page), [], 'Arabic form with errors');
+      assert.deepEqual(await axeViolations(page), [], 'Arabic form with errors');
     }
     assert.deepEqual(errors, []);
     await context.close();

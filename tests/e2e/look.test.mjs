@@ -10,13 +10,10 @@
 //   tests/output/screenshots/ (not committed) for a person to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, createSession, launchBrowser, startStaticServer } from './support.mjs';
+import { startServer, createSession, launchBrowser, startStaticServer, axeViolations } from './support.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const ROOT = process.env.LINKHUB_ROOT || join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, 'tests', 'output', 'screenshots');
 const DAGSTER_TOKEN = 'user:0afb128e57084fce8fd15c62d75e4bd6';
@@ -51,15 +48,6 @@ after(async () => {
   await host?.stop();
 });
 
-/** Runs axe (WCAG 2.x A and AA, 2.2 included); returns "rule: targets" per violation. */
-async function violations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 /** Sideways scrolling, and controls under 24×24 px without the spacing WCAG 2.5.8 allows. */
 function layoutProblems(page) {
@@ -143,7 +131,7 @@ for (const variant of VARIANTS) {
     for (const width of [1280, 360]) {
       const { context, page } = await open(width, variant.colorScheme);
       await walk(page, variant.suffix, async (screen) => {
-        if (width === 1280) assert.deepEqual(await violations(page), [], `${screen} (${variant.name})`);
+        if (width === 1280) assert.deepEqual(await axeViolations(page), [], `${screen} (${variant.name})`);
         await page.screenshot({ path: join(SHOTS, `${screen}-${width}-${variant.name}.png`), fullPage: true, caret: 'hide', animations: 'disabled' });
       });
       await context.close();
@@ -157,7 +145,7 @@ for (const colorScheme of ['light', 'dark']) {
     await walk(page, '', async (screen) => {
       assert.deepEqual(await layoutProblems(page), [], screen);
       // The narrow layout passes axe too (target size included).
-      assert.deepEqual(await violations(page), [], `${screen} at 320 px`);
+      assert.deepEqual(await axeViolations(page), [], `${screen} at 320 px`);
     });
     await context.close();
   });
@@ -183,7 +171,7 @@ test('a primary colour from the link is applied with its computed text colour', 
     assert.deepEqual(await buttonColours(connect), { background, color }, primary);
     assert.equal(await connect.evaluate((b) => getComputedStyle(b).borderTopLeftRadius), '2.4px', 'radius-small follows radius');
     // Links and accents use a shade that reads on the page.
-    assert.deepEqual(await violations(page), [], primary);
+    assert.deepEqual(await axeViolations(page), [], primary);
     await context.close();
   }
 });
@@ -243,12 +231,7 @@ test('embedded: a theme object and a brand from the loader options', async () =>
   await connect.waitFor();
   assert.deepEqual(await buttonColours(connect), { background: 'rgb(11, 110, 79)', color: 'rgb(255, 255, 255)' });
   // The guide's links, dark-green on a dark page otherwise, get a readable shade.
-  await hub.evaluate(AXE);
-  const contrast = await hub.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { runOnly: ['color-contrast'] });
-    return r.violations.map((v) => v.nodes.map((n) => n.target.join(' ')).join(', '));
-  });
+  const contrast = await axeViolations(hub, ['color-contrast']);
   assert.deepEqual(contrast, []);
   await context.close();
 });

@@ -2,11 +2,31 @@
 // loopback port with its own data directory, launches Debian's headless Chromium through
 // playwright-core, and stops both by PID when a test is done.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.x A and AA rules, 2.2 included. */
+export const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * Runs axe-core in `target` (a page or a frame) with the `runOnly` rules or tags; returns a
+ * "rule: targets" line per violation. axe is injected through the DevTools protocol, so the
+ * hub's Content-Security-Policy stays as it is.
+ */
+export async function axeViolations(target, runOnly = WCAG_AA) {
+  await target.evaluate(AXE);
+  return target.evaluate(async (only) => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: only });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, runOnly);
+}
 
 const env = (name) => {
   const v = process.env[name];
