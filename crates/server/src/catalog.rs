@@ -112,9 +112,11 @@ impl Catalog {
 
     /// Where [`Catalog::get`]'s connector is in `connectors`.
     pub fn position(&self, integration_id: &str) -> Option<usize> {
-        let by = |f: &dyn Fn(&Connector) -> bool| self.connectors.iter().position(f);
-        by(&|c| c.summary.integration_id == integration_id)
-            .or_else(|| by(&|c| c.key == integration_id))
+        let connectors = &self.connectors;
+        connectors
+            .iter()
+            .position(|c| c.summary.integration_id == integration_id)
+            .or_else(|| connectors.iter().position(|c| c.key == integration_id))
     }
 
     /// The connector for a provider key.
