@@ -251,10 +251,7 @@ fn Navigator(
     let active: Vec<ConnectorSummary> = connectors.iter().filter(|c| c.active).cloned().collect();
     if let [only] = active.as_slice() {
         // A session for one provider: no list to go back to.
-        return view! {
-            <ConnectorPage connector=only.clone() existing_account_id=existing_account_id />
-        }
-        .into_any();
+        return lazy_page(only.clone(), existing_account_id, None).into_any();
     }
     let selected = RwSignal::new(None::<ConnectorSummary>);
     let on_select = Callback::new(move |c: ConnectorSummary| selected.set(Some(c)));
@@ -275,24 +272,110 @@ fn Navigator(
     });
     let existing = StoredValue::new(existing_account_id);
     view! {
-        <div class="lh-hub__list" style:display=move || selected.with(Option::is_some).then_some("none")>
+        <div
+            class="lh-hub__list"
+            style:display=move || selected.with(Option::is_some).then_some("none")
+            on:pointerover=move |_| preload_page()
+            on:focusin=move |_| preload_page()
+        >
             <ConnectorList connectors=connectors on_select=on_select />
         </div>
         {move || {
             selected
                 .get()
-                .map(|c| {
-                    view! {
-                        <ConnectorPage
-                            connector=c
-                            existing_account_id=existing.get_value()
-                            on_back=on_back
-                        />
-                    }
-                })
+                .map(|c| lazy_page(c, existing.get_value(), Some(on_back)))
         }}
     }
     .into_any()
+}
+
+/// The connector page. Its code (guide, linking form, OAuth, the connector definition's
+/// deserializers) is a separate wasm chunk that the release build splits off (see
+/// `xtask/src/build.rs`), so the first screen loads only what the list needs. The chunk is
+/// fetched the first time a connector opens, or earlier when the pointer or keyboard focus
+/// reaches the list ([`preload_page`]). If it cannot be fetched, the network-error screen
+/// offers a retry, which fetches it again.
+fn lazy_page(
+    connector: ConnectorSummary,
+    existing_account_id: Option<String>,
+    on_back: Option<Callback<()>>,
+) -> impl IntoView {
+    let attempt = RwSignal::new(0u32);
+    let retry = Callback::new(move |()| attempt.update(|n| *n += 1));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                attempt.track();
+                let (connector, existing) = (connector.clone(), existing_account_id.clone());
+                Suspend::new(async move {
+                    match connector_page(connector, existing, on_back).await {
+                        Ok(page) => page,
+                        Err(PageChunkError) => {
+                            view! { <ErrorScreen error=api::ApiError::Network on_retry=retry /> }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Starts fetching the connector page's chunk without waiting for it (a user about to
+/// choose a connector). Calls while it is in flight or loaded do nothing; after a failed
+/// fetch, the next call tries again.
+pub fn preload_page() {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    const IDLE: u8 = 0;
+    const BUSY: u8 = 1;
+    static STATE: AtomicU8 = AtomicU8::new(IDLE);
+    if STATE
+        .compare_exchange(IDLE, BUSY, Ordering::Relaxed, Ordering::Relaxed)
+        .is_err()
+    {
+        return;
+    }
+    leptos::task::spawn_local(async {
+        // Success leaves the state busy for good: the chunk is there.
+        if preload_connector_page().await.is_err() {
+            STATE.store(IDLE, Ordering::Relaxed);
+        }
+    });
+}
+
+/// The connector page's chunk could not be fetched.
+#[derive(Debug)]
+pub struct PageChunkError;
+
+impl From<leptos::wasm_split::SplitLoaderError> for PageChunkError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        PageChunkError
+    }
+}
+
+/// The split point: everything only this function reaches goes to the `connector_page` chunk.
+/// (`fallible`: a failed fetch is an `Err`, never a panic.)
+#[leptos::wasm_split::wasm_split(
+    connector_page,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_connector_page)
+)]
+fn connector_page(
+    connector: ConnectorSummary,
+    existing_account_id: Option<String>,
+    on_back: Option<Callback<()>>,
+) -> Result<AnyView, PageChunkError> {
+    Ok(match on_back {
+        Some(on_back) => view! {
+            <ConnectorPage connector=connector existing_account_id=existing_account_id on_back=on_back />
+        }
+        .into_any(),
+        None => view! {
+            <ConnectorPage connector=connector existing_account_id=existing_account_id />
+        }
+        .into_any(),
+    })
 }
 
 /// Applies the theme to the widget root (the document element of the hub's own page): the

@@ -9,19 +9,167 @@ use crate::util::{Result, cmd, fail, info, root, run, step};
 /// shares its build with the native tests, so `cargo xtask test` compiles the server once.
 pub const SERVER_PROFILE_DIR: &str = "debug";
 
-/// `trunk build --release` into `dist/`.
+/// The release widget in `dist/`, cut into a first-screen module and lazily loaded chunks.
+///
+/// Trunk 0.21 cannot split a wasm module (it runs wasm-bindgen straight after cargo), so the
+/// wasm goes through its own pipeline here, as cargo-leptos does it:
+/// 1. cargo builds the wasm (opt-level z; `.cargo/config.toml` keeps relocations in it);
+/// 2. `wasm-split-cli` moves what only a `#[wasm_split]` function reaches into a chunk
+///    (the connector page: see `src/app.rs`) and writes the JS that fetches it on first call;
+/// 3. wasm-bindgen makes the JS glue of the main module;
+/// 4. wasm-opt -Oz shrinks each module;
+/// 5. Trunk builds the page (`index.html`, hashed CSS, static files), and the wasm files go
+///    to `dist/pkg-<content hash>/`, the name `index.html` is rewritten to load.
 pub fn widget() -> Result<PathBuf> {
+    const STEPS: usize = 5;
+    let tag = "build";
     step(
+        tag,
+        &format!(
+            "widget 1/{STEPS}: cargo build --release --target wasm32-unknown-unknown (opt-level z)"
+        ),
+    );
+    run(cmd("cargo").args([
         "build",
-        "widget: trunk build --release (wasm, opt-level z, wasm-opt)",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "linkhub",
+        "--bin",
+        "linkhub",
+    ]))?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/release/linkhub.wasm");
+    let work = target_dir().join("widget");
+    let (split, pkg) = (work.join("split"), work.join("pkg"));
+    for dir in [&split, &pkg] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+    }
+
+    step(
+        tag,
+        &format!("widget 2/{STEPS}: wasm-split-cli (first-screen module and lazy chunks)"),
+    );
+    run(cmd("wasm-split-cli")
+        .args(["--target", "web", "--out-name", "linkhub"])
+        .arg(&wasm)
+        .arg(&split))?;
+
+    step(tag, &format!("widget 3/{STEPS}: wasm-bindgen --target web"));
+    run(cmd("wasm-bindgen")
+        // The chunks import the main module's function table, an export LLD made.
+        .args(["--target", "web", "--no-typescript", "--keep-lld-exports"])
+        .args(["--out-name", "linkhub", "--out-dir"])
+        .arg(&pkg)
+        .arg(split.join("linkhub.wasm")))?;
+    // The chunks and their loader (`__wasm_split.js`, imported by the glue) sit beside it.
+    for entry in std::fs::read_dir(&split)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name != "linkhub.wasm" {
+            std::fs::copy(&path, pkg.join(name))?;
+        }
+    }
+
+    let modules = files_with_ext(&pkg, "wasm")?;
+    step(
+        tag,
+        &format!(
+            "widget 4/{STEPS}: wasm-opt -Oz on {} modules",
+            modules.len()
+        ),
+    );
+    for module in &modules {
+        run(cmd("wasm-opt")
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            .args(WASM_FEATURES)
+            .arg(module)
+            .arg("-o")
+            .arg(module))?;
+    }
+
+    step(
+        tag,
+        &format!("widget 5/{STEPS}: trunk build --release (page, styles, static files)"),
     );
     run(cmd("trunk").args(["build", "--release"]))?;
     let dist = root().join("dist");
-    if !dist.join("index.html").exists() {
+    let index = dist.join("index.html");
+    let Ok(html) = std::fs::read_to_string(&index) else {
         return fail("trunk finished but dist/index.html is missing");
+    };
+    if !html.contains(PKG_MARKER) {
+        return fail(format!(
+            "dist/index.html does not load the widget from {PKG_MARKER}"
+        ));
     }
+    let name = format!("pkg-{:016x}", content_hash(&pkg)?);
+    let dest = dist.join(&name);
+    std::fs::create_dir_all(&dest)?;
+    for entry in std::fs::read_dir(&pkg)? {
+        let path = entry?.path();
+        if let Some(file) = path.file_name() {
+            std::fs::copy(&path, dest.join(file))?;
+        }
+    }
+    std::fs::write(&index, html.replace(PKG_MARKER, &format!("/{name}/")))?;
+    info(tag, &format!("widget: dist/index.html loads dist/{name}/"));
     precompress(&dist)?;
+    precompress(&dest)?;
     Ok(dist)
+}
+
+/// Where `index.html` (the source) loads the widget's JS and wasm from; the build replaces
+/// it with the content-hashed folder, so those files can be cached for good.
+const PKG_MARKER: &str = "/pkg/";
+
+/// The wasm features the Rust target emits (wasm-opt must keep them, not reject them).
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn files_with_ext(dir: &std::path::Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == ext) {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// FNV-1a over the names and contents of a folder's files: a folder name that changes
+/// whenever one of them does (a cache key, not a security measure).
+fn content_hash(dir: &std::path::Path) -> Result<u64> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    paths.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for byte in name.bytes().chain(std::fs::read(&path)?) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(hash)
 }
 
 /// Files worth compressing: text and wasm, larger than one TCP packet.
@@ -46,7 +194,11 @@ fn precompress(dist: &std::path::Path) -> Result {
     }
     info(
         "build",
-        &format!("precompressing {} files of dist/ (gzip -9)", files.len()),
+        &format!(
+            "precompressing {} files of {} (gzip -9)",
+            files.len(),
+            dist.strip_prefix(root()).unwrap_or(dist).display()
+        ),
     );
     let mut c = cmd("gzip");
     c.args(["-9", "-n", "-k", "-f"]).args(&files);

@@ -22,6 +22,7 @@ commands:
                            npm packages of tests/, Chromium, PostgreSQL); a no-op when warm
   demo [--port 8080]       set up, build the widget and server, start the server on
                            127.0.0.1 with the demo catalog and print an auth link
+  build                    build the release widget into dist/ and print its sizes
   test [--tier NAME]...    set up, then run the tiers fmt, clippy, native, browser, e2e
                            (all of them unless --tier names some)
   bench server|widget      measure the server under load / the widget in headless Chromium
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     let result = match command {
         "setup" => setup::setup(),
         "demo" => demo::demo(rest),
+        "build" => build::widget().and_then(|dist| test::size_report(&dist).map(|_| ())),
         "test" => test::test(rest),
         "bench" => bench::bench(rest),
         "catalog" => bench::catalog(rest).map(|_| ()),

@@ -11,6 +11,8 @@ use crate::util::{Result, cmd, fail, info, is_root, root, run, step, version_of}
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// The wasm-split CLI of the `wasm_split_helpers` version Leptos uses (0.2.x).
+pub const WASM_SPLIT_VERSION: &str = "0.2.3";
 const TAG: &str = "setup";
 
 /// Debian packages the tests need: the browser, its driver, and PostgreSQL.
@@ -24,10 +26,11 @@ const APT_PACKAGES: &[(&str, &str)] = &[
 type Step = (&'static str, fn() -> Result);
 
 pub fn setup() -> Result {
-    let steps: [Step; 6] = [
+    let steps: [Step; 7] = [
         ("wasm32 target", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen CLI", wasm_bindgen),
+        ("wasm-split CLI", wasm_split),
         ("npm packages of tests/", npm_packages),
         ("Debian packages", apt_packages),
         ("crate sources", cargo_fetch),
@@ -82,6 +85,36 @@ fn wasm_bindgen() -> Result {
         "wasm-bindgen-cli",
         "--version",
         WASM_BINDGEN_VERSION,
+    ]))
+}
+
+/// `wasm-split-cli` (crate `wasm_split_cli_support`), which cuts the widget's wasm into
+/// lazily loaded chunks. It has no `--version`, so cargo's list of installs tells.
+fn wasm_split() -> Result {
+    let crate_name = "wasm_split_cli_support";
+    let want = format!("{crate_name} v{WASM_SPLIT_VERSION}:");
+    let installed = crate::util::output(cmd("cargo").args(["install", "--list"]))?;
+    if installed.lines().any(|l| l.trim() == want) {
+        info(
+            TAG,
+            &format!("wasm-split-cli {WASM_SPLIT_VERSION} already installed"),
+        );
+        return Ok(());
+    }
+    info(
+        TAG,
+        &format!(
+            "installing wasm-split-cli {WASM_SPLIT_VERSION} with cargo (about 1 minute; cargo shows progress)"
+        ),
+    );
+    run(cmd("cargo").args([
+        "install",
+        "--locked",
+        crate_name,
+        "--version",
+        WASM_SPLIT_VERSION,
+        "--features",
+        "build-binary",
     ]))
 }
 

@@ -275,11 +275,20 @@ pub fn size_report(dist: &std::path::Path) -> Result<u64> {
             }
         }
     }
-    // The JS glue fetches the wasm itself; Trunk preloads it, but count it in any case.
-    for entry in std::fs::read_dir(dist)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".wasm") && !files.contains(&name) {
-            files.push(name);
+    // The JS glue fetches the main wasm itself (the page preloads it); count it in any case.
+    let pkg = files
+        .iter()
+        .find_map(|f| f.split_once('/').map(|(dir, _)| dir.to_string()));
+    let mut chunks = Vec::new();
+    if let Some(pkg) = &pkg {
+        for entry in std::fs::read_dir(dist.join(pkg))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let path = format!("{pkg}/{name}");
+            if name == "linkhub_bg.wasm" && !files.contains(&path) {
+                files.push(path);
+            } else if name.ends_with(".wasm") && name != "linkhub_bg.wasm" {
+                chunks.push(path);
+            }
         }
     }
     println!("\nSize of the hub page (what a browser loads):");
@@ -292,6 +301,13 @@ pub fn size_report(dist: &std::path::Path) -> Result<u64> {
         println!("  {f:<44} {raw:>10} {gz:>10}");
     }
     println!("  {:<44} {raw_total:>10} {gz_total:>10}", "total");
+    if !chunks.is_empty() {
+        println!("Loaded on demand (the connector page's code, when a connector opens):");
+        for f in &chunks {
+            let (raw, gz) = sizes(&dist.join(f))?;
+            println!("  {f:<44} {raw:>10} {gz:>10}");
+        }
+    }
     Ok(gz_total)
 }
 

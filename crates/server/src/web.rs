@@ -78,13 +78,16 @@ pub fn host_csp(state: &AppState) -> String {
 /// host within minutes without a request per page view.
 const LOADER: &str = "/linkhub.js";
 
-/// Trunk's content-hashed names (`app-0123456789abcdef_bg.wasm`) never change content.
+/// Content-hashed names never change content: Trunk's files (`app-0123456789abcdef.css`)
+/// and everything in the build's hashed wasm folder (`pkg-0123456789abcdef/linkhub.js`).
 fn is_hashed(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let stem = name.split('.').next().unwrap_or(name);
-    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    path.split('/').any(|segment| {
+        let stem = segment.split('.').next().unwrap_or(segment);
+        let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+        stem.rsplit_once('-').is_some_and(|(_, hash)| {
+            hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    })
 }
 
 /// Which kind of page a response is, for its policy headers.
@@ -289,6 +292,8 @@ mod tests {
     fn recognises_trunk_hashed_names() {
         assert!(is_hashed("/linkhub-4f9a2b1c3d5e6f70_bg.wasm"));
         assert!(is_hashed("/linkhub-4f9a2b1c3d5e6f70.js"));
+        assert!(is_hashed("/pkg-4f9a2b1c3d5e6f70/split_connector_page.wasm"));
+        assert!(!is_hashed("/pkg/linkhub.js"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/linkhub.js"));
     }
