@@ -271,6 +271,10 @@ fn Navigator(
         });
     });
     let existing = StoredValue::new(existing_account_id);
+    // Opening a connector is what the user came for: once the list is on screen and the
+    // browser is idle, fetch the connector page's code so the click does not wait for it.
+    #[cfg(target_arch = "wasm32")]
+    request_idle_callback(preload_page);
     view! {
         <div
             class="lh-hub__list"
@@ -292,8 +296,8 @@ fn Navigator(
 /// The connector page. Its code (guide, linking form, OAuth, the connector definition's
 /// deserializers) is a separate wasm chunk that the release build splits off (see
 /// `xtask/src/build.rs`), so the first screen loads only what the list needs. The chunk is
-/// fetched the first time a connector opens, or earlier when the pointer or keyboard focus
-/// reaches the list ([`preload_page`]). If it cannot be fetched, the network-error screen
+/// fetched when the browser is idle after showing the list, when the pointer or keyboard
+/// focus reaches the list ([`preload_page`]), or at the latest when a connector opens. If it cannot be fetched, the network-error screen
 /// offers a retry, which fetches it again.
 fn lazy_page(
     connector: ConnectorSummary,

@@ -337,3 +337,28 @@ test('Greenhouse: notices at the top, at the bottom and beside their field', asy
   assert.ok(hub);
   await context.close();
 });
+
+test('the connector page code fails to load: the network error offers a retry that loads it', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-chunk' });
+  const { page, context, errors } = await newPage(browser);
+  // The connector page is its own wasm chunk (`split_connector_page.wasm`): make every fetch
+  // of it fail, including the one the widget starts when idle after showing the list.
+  let refused = 0;
+  const chunk = /\/split_[^/]*\.wasm$/;
+  await page.route(chunk, (route) => { refused += 1; return route.abort('connectionrefused'); });
+  const hub = new Hub(page);
+  await hub.open(session);
+  await page.getByRole('searchbox').fill('dag');
+  await page.getByRole('button', { name: /Dagster/ }).click();
+  await page.getByRole('heading', { name: "We couldn't reach the server" }).waitFor();
+  assert.ok(refused >= 1, 'the chunk was asked for');
+  assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 1);
+  // The network is back: the retry fetches the chunk and the page works.
+  await page.unroute(chunk);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await hub.field('User Token').waitFor();
+  await page.getByRole('button', { name: /Back to providers/ }).click();
+  assert.equal(await page.getByRole('searchbox').inputValue(), 'dag', 'the search is kept');
+  assert.ok(errors.every((e) => !/panic|unreachable/i.test(e)), errors.join('\n'));
+  await context.close();
+});
