@@ -15,11 +15,13 @@ pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 pub const WASM_SPLIT_VERSION: &str = "0.2.3";
 const TAG: &str = "setup";
 
-/// Debian packages the tests need: the browser, its driver, and PostgreSQL.
+/// Debian packages the build and tests need: the browser, its driver, PostgreSQL, and
+/// zopfli (precompresses the widget's files).
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     ("postgresql", "/usr/lib/postgresql"),
+    ("zopfli", "/usr/bin/zopfli"),
 ];
 
 /// One set-up step: what it installs, and how.
@@ -149,10 +151,8 @@ fn apt_packages() -> Result {
         .map(|(pkg, _)| *pkg)
         .collect();
     if missing.is_empty() {
-        info(
-            TAG,
-            "chromium, chromium-driver and postgresql already installed",
-        );
+        let names: Vec<&str> = APT_PACKAGES.iter().map(|(pkg, _)| *pkg).collect();
+        info(TAG, &format!("{} already installed", names.join(", ")));
         return Ok(());
     }
     if !is_root() {

@@ -302,7 +302,7 @@ pub fn size_report(dist: &std::path::Path) -> Result<u64> {
     }
     println!("  {:<44} {raw_total:>10} {gz_total:>10}", "total");
     if !chunks.is_empty() {
-        println!("Loaded on demand (the connector page's code, when a connector opens):");
+        println!("Loaded after the first screen (the connector page's code):");
         for f in &chunks {
             let (raw, gz) = sizes(&dist.join(f))?;
             println!("  {f:<44} {raw:>10} {gz:>10}");

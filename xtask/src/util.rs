@@ -127,9 +127,16 @@ pub fn is_root() -> bool {
     version_of("id", "-u").as_deref() == Some("0")
 }
 
-/// Raw and gzip (-9) size of a file, in bytes.
+/// Raw and gzip size of a file, in bytes: its precompressed `.gz` sibling if there is one,
+/// else gzip -9.
 pub fn sizes(path: &Path) -> Result<(u64, u64)> {
     let raw = std::fs::metadata(path)?.len();
+    // What the server sends: the precompressed sibling when the build wrote one.
+    let mut gz_name = path.as_os_str().to_owned();
+    gz_name.push(".gz");
+    if let Ok(meta) = std::fs::metadata(&gz_name) {
+        return Ok((raw, meta.len()));
+    }
     let mut child = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(path)
