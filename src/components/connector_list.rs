@@ -7,13 +7,29 @@ use crate::i18n::*;
 
 /// Whether `c` matches a search query (case-insensitive, on name, provider and category).
 pub fn matches(c: &ConnectorSummary, query: &str) -> bool {
-    search_text(c).contains(&query.trim().to_lowercase())
+    search_text(c).contains(&lowercase(query.trim()))
+}
+
+/// `s` lower-cased with the full Unicode mapping.
+///
+/// In the browser this is JavaScript's `toLowerCase` (the same mapping as
+/// `str::to_lowercase`), so the first screen's wasm does not carry Rust's case tables
+/// (~14 KB).
+fn lowercase(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
+    }
 }
 
 /// What a search query is matched against: name, provider and category, lower-cased, made
 /// once per connector rather than on every keystroke.
 fn search_text(c: &ConnectorSummary) -> String {
-    format!("{}\n{}\n{}", c.name, c.provider, c.category).to_lowercase()
+    lowercase(&format!("{}\n{}\n{}", c.name, c.provider, c.category))
 }
 
 /// How many matching connectors are shown at first, and added by each "show more": a
@@ -29,7 +45,7 @@ pub fn page<'a>(
     query: &str,
     limit: usize,
 ) -> (Vec<&'a ConnectorSummary>, usize) {
-    let q = query.trim().to_lowercase();
+    let q = lowercase(query.trim());
     let mut shown = Vec::new();
     let mut total = 0;
     for (c, text) in all {
