@@ -7,7 +7,7 @@ use linkhub_protocol::hub::ConnectorSummary;
 
 use crate::api;
 use crate::components::connector_list::ConnectorList;
-use crate::components::connector_page::ConnectorPage;
+use crate::components::connector_page::{BackButton, ConnectorPage};
 use crate::components::error_screen::ErrorScreen;
 use crate::components::status::StatusScreen;
 use crate::config::{HubConfig, provide_config, use_config};
@@ -297,17 +297,21 @@ fn Navigator(
 /// deserializers) is a separate wasm chunk that the release build splits off (see
 /// `xtask/src/build.rs`), so the first screen loads only what the list needs. The chunk is
 /// fetched when the browser is idle after showing the list, when the pointer or keyboard
-/// focus reaches the list ([`preload_page`]), or at the latest when a connector opens. If it cannot be fetched, the network-error screen
-/// offers a retry, which fetches it again.
+/// focus reaches the list ([`preload_page`]), or at the latest when a connector opens. If
+/// it cannot be fetched, the network-error screen offers a retry (which fetches it again)
+/// and the way back to the list.
 fn lazy_page(
     connector: ConnectorSummary,
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let attempt = RwSignal::new(0u32);
     let retry = Callback::new(move |()| attempt.update(|n| *n += 1));
     view! {
-        <Suspense fallback=|| ()>
+        <Suspense fallback=move || {
+            view! { <p class="lh-hub__loading" role="status">{t!(i18n, loading_connector)}</p> }
+        }>
             {move || {
                 attempt.track();
                 let (connector, existing) = (connector.clone(), existing_account_id.clone());
@@ -315,7 +319,10 @@ fn lazy_page(
                     match connector_page(connector, existing, on_back).await {
                         Ok(page) => page,
                         Err(PageChunkError) => {
-                            view! { <ErrorScreen error=api::ApiError::Network on_retry=retry /> }
+                            view! {
+                                {on_back.map(|cb| view! { <BackButton on_back=cb /> })}
+                                <ErrorScreen error=api::ApiError::Network on_retry=retry />
+                            }
                                 .into_any()
                         }
                     }

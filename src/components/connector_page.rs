@@ -47,15 +47,7 @@ pub fn ConnectorPage(
         }
     });
     let retry = Callback::new(move |()| detail.refetch());
-    let back = on_back.map(|cb| {
-        view! {
-            <button type="button" class="lh-button lh-page__back" on:click=move |_| cb.run(())>
-                <span class="lh-icon--flip" aria-hidden="true">"←"</span>
-                " "
-                {t!(i18n, back)}
-            </button>
-        }
-    });
+    let back = on_back.map(|cb| view! { <BackButton on_back=cb /> });
     let heading = NodeRef::<leptos::html::H2>::new();
     // Moving focus to the heading tells screen-reader and keyboard users the screen changed.
     // On the next frame: the page is built before it is put in the document (it arrives
@@ -101,6 +93,22 @@ pub fn ConnectorPage(
                 }}
             </Transition>
         </article>
+    }
+}
+
+/// "Back to providers": returns to the list.
+#[component]
+pub fn BackButton(
+    /// Called on click.
+    on_back: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="button" class="lh-button lh-page__back" on:click=move |_| on_back.run(())>
+            <span class="lh-icon--flip" aria-hidden="true">"←"</span>
+            " "
+            {t!(i18n, back)}
+        </button>
     }
 }
 

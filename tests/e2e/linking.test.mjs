@@ -353,6 +353,7 @@ test('the connector page code fails to load: the network error offers a retry th
   await page.getByRole('heading', { name: "We couldn't reach the server" }).waitFor();
   assert.ok(refused >= 1, 'the chunk was asked for');
   assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: /Back to providers/ }).count(), 1, 'the way back stays');
   // The network is back: the retry fetches the chunk and the page works.
   await page.unroute(chunk);
   await page.getByRole('button', { name: 'Try again' }).click();
