@@ -110,6 +110,17 @@ pub fn widget() -> Result<PathBuf> {
         ));
     }
     let name = format!("pkg-{:016x}", content_hash(&pkg)?);
+    // Trunk keeps what it did not write: drop the folders of earlier builds.
+    for entry in std::fs::read_dir(&dist)? {
+        let path = entry?.path();
+        let stale = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("pkg-"));
+        if stale && path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        }
+    }
     let dest = dist.join(&name);
     std::fs::create_dir_all(&dest)?;
     for entry in std::fs::read_dir(&pkg)? {
