@@ -1,5 +1,5 @@
-//! Builds the two artefacts everything else runs: the widget (`dist/`, by Trunk) and the
-//! reference server binary.
+//! Builds the two artefacts everything else runs: the widget (`dist/`: its wasm by the
+//! pipeline below, its page by Trunk) and the reference server binary.
 
 use std::path::PathBuf;
 
@@ -21,10 +21,29 @@ pub const SERVER_PROFILE_DIR: &str = "debug";
 /// 5. Trunk builds the page (`index.html`, hashed CSS, static files), and the wasm files go
 ///    to `dist/pkg-<content hash>/`, the name `index.html` is rewritten to load.
 pub fn widget() -> Result<PathBuf> {
-    const STEPS: usize = 5;
-    let tag = "build";
+    let pkg = wasm_modules()?;
     step(
-        tag,
+        TAG,
+        &format!("widget 5/{STEPS}: trunk build --release (page, styles, static files)"),
+    );
+    run(cmd("trunk").args(["build", "--release"]))?;
+    let dist = root().join("dist");
+    let dest = place_modules(&dist, &pkg)?;
+    precompress(&dist)?;
+    precompress(&dest)?;
+    Ok(dist)
+}
+
+/// The tag of this module's progress lines.
+const TAG: &str = "build";
+/// Steps of [`widget`], for its progress lines.
+const STEPS: usize = 5;
+
+/// Steps 1–4 of [`widget`]: the optimised main module, its JS glue, the chunks and their
+/// loader, all in `target/widget/pkg/`.
+fn wasm_modules() -> Result<PathBuf> {
+    step(
+        TAG,
         &format!(
             "widget 1/{STEPS}: cargo build --release --target wasm32-unknown-unknown (opt-level z)"
         ),
@@ -50,7 +69,7 @@ pub fn widget() -> Result<PathBuf> {
     }
 
     step(
-        tag,
+        TAG,
         &format!("widget 2/{STEPS}: wasm-split-cli (first-screen module and lazy chunks)"),
     );
     run(cmd("wasm-split-cli")
@@ -58,7 +77,7 @@ pub fn widget() -> Result<PathBuf> {
         .arg(&wasm)
         .arg(&split))?;
 
-    step(tag, &format!("widget 3/{STEPS}: wasm-bindgen --target web"));
+    step(TAG, &format!("widget 3/{STEPS}: wasm-bindgen --target web"));
     run(cmd("wasm-bindgen")
         // The chunks import the main module's function table, an export LLD made.
         .args(["--target", "web", "--no-typescript", "--keep-lld-exports"])
@@ -79,7 +98,7 @@ pub fn widget() -> Result<PathBuf> {
 
     let modules = files_with_ext(&pkg, "wasm")?;
     step(
-        tag,
+        TAG,
         &format!(
             "widget 4/{STEPS}: wasm-opt -Oz on {} modules",
             modules.len()
@@ -93,13 +112,12 @@ pub fn widget() -> Result<PathBuf> {
             .arg("-o")
             .arg(module))?;
     }
+    Ok(pkg)
+}
 
-    step(
-        tag,
-        &format!("widget 5/{STEPS}: trunk build --release (page, styles, static files)"),
-    );
-    run(cmd("trunk").args(["build", "--release"]))?;
-    let dist = root().join("dist");
+/// Copies the modules of `pkg` to `dist/pkg-<content hash>/` (dropping earlier builds'
+/// folders, which Trunk leaves) and points `dist/index.html` at it; returns the folder.
+fn place_modules(dist: &std::path::Path, pkg: &std::path::Path) -> Result<PathBuf> {
     let index = dist.join("index.html");
     let Ok(html) = std::fs::read_to_string(&index) else {
         return fail("trunk finished but dist/index.html is missing");
@@ -109,9 +127,8 @@ pub fn widget() -> Result<PathBuf> {
             "dist/index.html does not load the widget from {PKG_MARKER}"
         ));
     }
-    let name = format!("pkg-{:016x}", content_hash(&pkg)?);
-    // Trunk keeps what it did not write: drop the folders of earlier builds.
-    for entry in std::fs::read_dir(&dist)? {
+    let name = format!("pkg-{:016x}", content_hash(pkg)?);
+    for entry in std::fs::read_dir(dist)? {
         let path = entry?.path();
         let stale = path
             .file_name()
@@ -123,17 +140,15 @@ pub fn widget() -> Result<PathBuf> {
     }
     let dest = dist.join(&name);
     std::fs::create_dir_all(&dest)?;
-    for entry in std::fs::read_dir(&pkg)? {
+    for entry in std::fs::read_dir(pkg)? {
         let path = entry?.path();
         if let Some(file) = path.file_name() {
             std::fs::copy(&path, dest.join(file))?;
         }
     }
     std::fs::write(&index, html.replace(PKG_MARKER, &format!("/{name}/")))?;
-    info(tag, &format!("widget: dist/index.html loads dist/{name}/"));
-    precompress(&dist)?;
-    precompress(&dest)?;
-    Ok(dist)
+    info(TAG, &format!("widget: dist/index.html loads dist/{name}/"));
+    Ok(dest)
 }
 
 /// Where `index.html` (the source) loads the widget's JS and wasm from; the build replaces
@@ -205,7 +220,7 @@ fn precompress(dist: &std::path::Path) -> Result {
         return Ok(());
     }
     info(
-        "build",
+        TAG,
         &format!(
             "precompressing {} files of {} (zopfli, gzip format; a few seconds)",
             files.len(),
@@ -223,7 +238,7 @@ pub fn server() -> Result<PathBuf> {
 /// Builds the server with a named cargo profile (`server` for benches).
 pub fn server_with_profile(profile: Option<&str>) -> Result<PathBuf> {
     step(
-        "build",
+        TAG,
         &format!(
             "server: cargo build -p linkhub-server ({})",
             profile.unwrap_or("dev")
@@ -243,7 +258,7 @@ pub fn server_with_profile(profile: Option<&str>) -> Result<PathBuf> {
     if !bin.exists() {
         return fail(format!("built the server but {} is missing", bin.display()));
     }
-    info("build", &format!("server binary: {}", bin.display()));
+    info(TAG, &format!("server binary: {}", bin.display()));
     Ok(bin)
 }
 

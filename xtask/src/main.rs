@@ -18,8 +18,9 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
-  setup                    install what is missing (wasm32 target, Trunk, wasm-bindgen CLI,
-                           npm packages of tests/, Chromium, PostgreSQL); a no-op when warm
+  setup                    install what is missing (wasm32 target, Trunk, wasm-bindgen and
+                           wasm-split CLIs, npm packages of tests/, Chromium, PostgreSQL,
+                           zopfli); a no-op when warm
   demo [--port 8080]       set up, build the widget and server, start the server on
                            127.0.0.1 with the demo catalog and print an auth link
   build                    build the release widget into dist/ and print its sizes

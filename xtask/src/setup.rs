@@ -173,8 +173,7 @@ fn apt_packages() -> Result {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
-/// Trunk builds offline (it must never try to download tools), so cargo must already have
-/// every crate source.
+/// Every crate source, ahead of the builds (Trunk runs offline and never downloads).
 fn cargo_fetch() -> Result {
     run(cmd("cargo").args(["fetch", "--locked"]))
 }

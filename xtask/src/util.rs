@@ -46,7 +46,8 @@ pub fn info(tag: &str, msg: &str) {
 }
 
 /// `PATH` with the npm tools of `tests/node_modules/.bin` and cargo's bin dir first, so that
-/// Trunk finds the pinned wasm-opt and wasm-bindgen rather than any other on the machine.
+/// the widget build finds the pinned wasm-opt, wasm-bindgen and wasm-split rather than any
+/// other on the machine.
 pub fn tool_path() -> String {
     let mut parts = vec![root().join("tests/node_modules/.bin").display().to_string()];
     if let Some(home) = std::env::var_os("CARGO_HOME") {
