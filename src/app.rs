@@ -274,7 +274,10 @@ fn Navigator(
     // Opening a connector is what the user came for: once the list is on screen and the
     // browser is idle, fetch the connector page's code so the click does not wait for it.
     #[cfg(target_arch = "wasm32")]
-    request_idle_callback(preload_page);
+    if request_idle_callback_with_handle(preload_page).is_err() {
+        // No requestIdleCallback (Safari): shortly after the list instead.
+        set_timeout(preload_page, std::time::Duration::from_millis(500));
+    }
     view! {
         <div
             class="lh-hub__list"

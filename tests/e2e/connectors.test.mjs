@@ -90,3 +90,32 @@ test('white-label mode drops linkhub branding', async () => {
   await page.getByText('Secured by linkhub').waitFor();
   await context.close();
 });
+
+test("the connector page's code is fetched after the list is shown, without a click (also without requestIdleCallback)", async () => {
+  for (const withIdleCallback of [true, false]) {
+    const session = await createSession(server);
+    const { page, context, errors } = await newPage(browser);
+    await page.addInitScript((keep) => {
+      if (!keep) delete window.requestIdleCallback;
+      // When the first connector name enters the page, on the page's own clock.
+      new MutationObserver((_, obs) => {
+        if (document.querySelector('.lh-connector__name')) { window.__listAt = performance.now(); obs.disconnect(); }
+      }).observe(document, { childList: true, subtree: true });
+    }, withIdleCallback);
+    await page.goto(session.auth_link_url);
+    await page.getByRole('list').getByRole('button', { name: /Dagster/ }).waitFor();
+    const chunk = await page.waitForFunction(() => {
+      const e = performance.getEntriesByType('resource').find((r) => /\/split_[^/]*\.wasm$/.test(r.name));
+      return e && { startTime: e.startTime, listAt: window.__listAt };
+    }, null, { timeout: 5000 }).then((h) => h.jsonValue());
+    assert.ok(chunk.startTime >= chunk.listAt, `requested after the list was shown: ${JSON.stringify(chunk)}`);
+    // Opening a connector now needs no further code.
+    const more = [];
+    page.on('request', (r) => { if (r.url().endsWith('.wasm')) more.push(r.url()); });
+    await page.getByRole('button', { name: /Dagster/ }).click();
+    await page.getByLabel('User Token', { exact: true }).waitFor();
+    assert.deepEqual(more, [], 'no wasm fetched on click');
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
