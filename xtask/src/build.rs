@@ -91,7 +91,10 @@ fn wasm_modules() -> Result<PathBuf> {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        if name != "linkhub.wasm" {
+        if name == SPLIT_LOADER {
+            let js = std::fs::read_to_string(&path)?;
+            std::fs::write(pkg.join(name), sorted_shared_names(&js))?;
+        } else if name != "linkhub.wasm" {
             std::fs::copy(&path, pkg.join(name))?;
         }
     }
@@ -113,6 +116,34 @@ fn wasm_modules() -> Result<PathBuf> {
             .arg(module))?;
     }
     Ok(pkg)
+}
+
+/// The JS that `wasm-split-cli` writes to fetch and instantiate the chunks.
+const SPLIT_LOADER: &str = "__wasm_split.js";
+
+/// `wasm-split-cli` lists the main module's exports that the chunks share in hash-set order,
+/// so the same build could give another `__wasm_split.js`, and so another folder name (a
+/// full download for returning users). This sorts the names in those lists.
+fn sorted_shared_names(js: &str) -> String {
+    let mut out = String::with_capacity(js.len());
+    for line in js.split_inclusive('\n') {
+        let shared = line.contains("initSync(") || line.contains("sharedImports.__wasm_split, {");
+        match (shared, line.find('{'), line.find('}')) {
+            (true, Some(open), Some(close)) if open < close => {
+                let mut names: Vec<&str> = line[open + 1..close]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                names.sort_unstable();
+                out.push_str(&line[..=open]);
+                out.push_str(&format!(" {}, ", names.join(", ")));
+                out.push_str(&line[close..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Copies the modules of `pkg` to `dist/pkg-<content hash>/` (dropping earlier builds'
@@ -266,4 +297,23 @@ pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_shared_names;
+
+    #[test]
+    fn the_split_loader_lists_shared_names_in_one_order() {
+        let a = "let x;\n        const { memory, __indirect_function_table, __wasm_split_shared0,  } = initSync(undefined, undefined);\n        Object.assign(sharedImports.__wasm_split, { memory, __indirect_function_table, __wasm_split_shared0,  });\nfoo({ b, a });\n";
+        let b = "let x;\n        const { __wasm_split_shared0, memory, __indirect_function_table,  } = initSync(undefined, undefined);\n        Object.assign(sharedImports.__wasm_split, { __wasm_split_shared0, memory, __indirect_function_table,  });\nfoo({ b, a });\n";
+        assert_eq!(sorted_shared_names(a), sorted_shared_names(b));
+        let sorted = sorted_shared_names(a);
+        assert!(sorted.contains(
+            "const { __indirect_function_table, __wasm_split_shared0, memory, } = initSync("
+        ));
+        // Other lines are left as they are.
+        assert!(sorted.starts_with("let x;\n"));
+        assert!(sorted.ends_with("foo({ b, a });\n"));
+    }
 }
