@@ -106,8 +106,6 @@ async function freshPage(browser) {
     const r = net.resources.get(e.requestId);
     if (r) r.bytes = e.encodedDataLength;
   });
-  // Lazily loaded wasm chunks (`split_<name>.wasm`): counted apart once it is known that they
-  // were requested after the list was visible (see `loadList`).
   cdp.on('Network.loadingFailed', (e) => {
     net.inflight.delete(e.requestId);
     net.lastActivity = Date.now();
