@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use linkhub_protocol::hub::{
-    ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreatedAccount, ErrorBody,
-    HubAccount,
+    ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreatedAccount, HubAccount,
 };
 use serde::de::DeserializeOwned;
 
@@ -47,7 +46,7 @@ pub enum ApiError {
 impl ApiError {
     /// Sorts a failed response into a variant from its status and (JSON) body.
     pub fn from_response(status: u16, body: &str) -> ApiError {
-        let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
+        let parsed: Option<ErrorAnswer> = serde_json::from_str(body).ok();
         let message = parsed
             .as_ref()
             .map(|b| b.message.clone())
@@ -87,6 +86,21 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, ApiError::Network | ApiError::Server { .. })
     }
+}
+
+/// What the widget reads of an [`ErrorBody`](linkhub_protocol::hub::ErrorBody): the same
+/// fields, except that `provider_response` is only checked for presence. Reading it as a
+/// `serde_json::Value` would put a JSON tree's parser on the first screen, for a field the
+/// widget never shows.
+#[derive(serde::Deserialize)]
+struct ErrorAnswer {
+    #[serde(rename = "statusCode")]
+    _status_code: u16,
+    message: String,
+    #[serde(default)]
+    provider_response: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    fields: Option<BTreeMap<String, String>>,
 }
 
 /// HTTP methods the protocol uses.
@@ -306,6 +320,37 @@ mod tests {
         }
         assert!(ApiError::from_response(503, "not json").is_retryable());
         assert!(!ApiError::from_response(400, "").is_retryable());
+    }
+
+    #[test]
+    fn a_provider_answer_is_told_apart_by_its_provider_response() {
+        let body = |provider: &str| {
+            format!(r#"{{"statusCode":502,"message":"Bad token","provider_response":{provider}}}"#)
+        };
+        assert_eq!(
+            ApiError::from_response(502, &body(r#"{"status":401,"detail":["x"]}"#)),
+            ApiError::Provider("Bad token".into())
+        );
+        assert_eq!(
+            ApiError::from_response(409, &body(r#""text""#)),
+            ApiError::Provider("Bad token".into())
+        );
+        // `null` is no provider answer: a server error like any other.
+        assert_eq!(
+            ApiError::from_response(502, &body("null")),
+            ApiError::Server {
+                status: 502,
+                message: "Bad token".into()
+            }
+        );
+        // The protocol's `statusCode` is required: without it the body is not an error body.
+        assert_eq!(
+            ApiError::from_response(502, r#"{"message":"m","provider_response":{}}"#),
+            ApiError::Server {
+                status: 502,
+                message: String::new()
+            }
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use linkhub_protocol::hub::ConnectorSummary;
+use linkhub_protocol::hub::{ConnectorList, ConnectorSummary, HubSettings};
 
 use crate::api;
 use crate::components::connector_list::ConnectorList;
@@ -62,26 +62,78 @@ fn Boot() -> impl IntoView {
     match start() {
         Start::Standalone(config) => view! { <Hub config=config /> }.into_any(),
         Start::Embedded(origin) => {
-            #[cfg(target_arch = "wasm32")]
-            let config = LocalResource::new(move || crate::host::handshake(origin.clone()));
-            #[cfg(not(target_arch = "wasm32"))]
-            let config = {
-                let _ = origin;
-                LocalResource::new(|| async { None::<HubConfig> })
-            };
+            // `None` until the host has answered (or the handshake gave up).
+            let config = RwSignal::new(None::<Result<Option<HubConfig>, ChunkError>>);
+            let origin = StoredValue::new(origin);
+            let retry = view_task(move || {
+                config.set(None);
+                async move {
+                    let answer = match embed_handshake(origin.get_value()).await {
+                        Ok(handshake) => Ok(handshake.await),
+                        Err(err) => Err(err),
+                    };
+                    config.set(Some(answer));
+                }
+            });
             on_escape_close();
-            view! {
-                <Suspense fallback=move || {
-                    view! {
-                        <p class="lh-hub__loading" role="status">
-                            {t!(i18n, loading_connectors)}
-                        </p>
-                    }
-                }>{move || config.get().map(|config| view! { <Hub config=config /> })}</Suspense>
-            }
+            (move || match config.get() {
+                None => loading(t!(i18n, loading_connectors)).into_any(),
+                Some(Ok(config)) => view! { <Hub config=config /> }.into_any(),
+                Some(Err(ChunkError)) => {
+                    view! { <ErrorScreen error=api::ApiError::Network on_retry=retry /> }.into_any()
+                }
+            })
             .into_any()
         }
     }
+}
+
+/// The host's options, once it has sent them. Only an embedded widget talks to a host, so
+/// this code (reading the loader's `init` message and its JSON options) is a chunk of its
+/// own that the standalone page never fetches.
+#[leptos::wasm_split::wasm_split(
+    embed_handshake,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible
+)]
+fn embed_handshake(
+    origin: String,
+) -> Result<std::pin::Pin<Box<dyn Future<Output = Option<HubConfig>>>>, ChunkError> {
+    #[cfg(target_arch = "wasm32")]
+    return Ok(Box::pin(crate::host::handshake(origin)));
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = origin;
+        Ok(Box::pin(async { None }))
+    }
+}
+
+/// Starts the work a view waits for (`start` resets what it shows and returns the task),
+/// and returns the callback that starts it again (a "Try again" button).
+///
+/// Every run belongs to the view that called this, also a run started from an event handler
+/// later: when that view goes away, the task stops and its requests are aborted (their
+/// futures are dropped).
+fn view_task<F, Fut>(start: F) -> Callback<()>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let owner = Owner::current();
+    let run = Callback::new(move |()| {
+        let task = start();
+        match &owner {
+            Some(owner) => owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(task)),
+            None => leptos::task::spawn_local(task),
+        }
+    });
+    run.run(());
+    run
+}
+
+/// The status line shown while something loads (announced politely by screen readers).
+fn loading(text: impl IntoView + 'static) -> impl IntoView {
+    view! { <p class="lh-hub__loading" role="status">{text}</p> }
 }
 
 /// Embedded, Esc inside the frame closes the hub like Esc on the host page does.
@@ -191,51 +243,33 @@ fn BrandMark(
 }
 
 /// Loads the session's connectors (and, at the same time, its settings) and shows the list,
-/// or the one connector directly when the session allows only one.
+/// or the one connector directly when the session allows only one. The requests are aborted
+/// if the screen goes away first.
 #[component]
 fn ConnectorsScreen() -> impl IntoView {
     let i18n = use_i18n();
-    let cfg = use_config();
-    let cfg2 = cfg.clone();
-    let connectors = LocalResource::new(move || {
-        let cfg = cfg.clone();
-        async move { api::connectors(&cfg).await }
+    let cfg = StoredValue::new(use_config());
+    // `None` while loading.
+    let loaded = RwSignal::new(None::<Result<(ConnectorList, HubSettings), api::ApiError>>);
+    let retry = view_task(move || {
+        loaded.set(None);
+        async move {
+            let cfg = cfg.get_value();
+            let (list, settings) =
+                futures_util::future::join(api::connectors(&cfg), api::settings(&cfg)).await;
+            loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
+        }
     });
-    let settings = LocalResource::new(move || {
-        let cfg = cfg2.clone();
-        async move { api::settings(&cfg).await }
-    });
-    let retry = Callback::new(move |()| {
-        connectors.refetch();
-        settings.refetch();
-    });
-    view! {
-        <Transition fallback=move || {
-            view! {
-                <p class="lh-hub__loading" role="status">
-                    {t!(i18n, loading_connectors)}
-                </p>
-            }
-        }>
-            {move || {
-                let list = connectors.get()?;
-                let settings = settings.get()?;
-                Some(match (list, settings) {
-                    (Ok(list), Ok(settings)) => {
-                        view! {
-                            <Navigator
-                                connectors=list.integrations
-                                existing_account_id=settings.existing_account_id
-                            />
-                        }
-                            .into_any()
-                    }
-                    (Err(err), _) | (_, Err(err)) => {
-                        view! { <ErrorScreen error=err on_retry=retry /> }.into_any()
-                    }
-                })
-            }}
-        </Transition>
+    move || match loaded.get() {
+        None => loading(t!(i18n, loading_connectors)).into_any(),
+        Some(Ok((list, settings))) => view! {
+            <Navigator
+                connectors=list.integrations
+                existing_account_id=settings.existing_account_id
+            />
+        }
+        .into_any(),
+        Some(Err(err)) => view! { <ErrorScreen error=err on_retry=retry /> }.into_any(),
     }
 }
 
@@ -308,30 +342,38 @@ fn lazy_page(
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
 ) -> impl IntoView {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Stage {
+        Loading,
+        Failed,
+        Ready,
+    }
     let i18n = use_i18n();
-    let attempt = RwSignal::new(0u32);
-    let retry = Callback::new(move |()| attempt.update(|n| *n += 1));
-    view! {
-        <Suspense fallback=move || {
-            view! { <p class="lh-hub__loading" role="status">{t!(i18n, loading_connector)}</p> }
-        }>
-            {move || {
-                attempt.track();
-                let (connector, existing) = (connector.clone(), existing_account_id.clone());
-                Suspend::new(async move {
-                    match connector_page(connector, existing, on_back).await {
-                        Ok(page) => page,
-                        Err(PageChunkError) => {
-                            view! {
-                                {on_back.map(|cb| view! { <BackButton on_back=cb /> })}
-                                <ErrorScreen error=api::ApiError::Network on_retry=retry />
-                            }
-                                .into_any()
-                        }
-                    }
-                })
-            }}
-        </Suspense>
+    let stage = RwSignal::new(Stage::Loading);
+    let args = StoredValue::new((connector, existing_account_id));
+    // The page, from its chunk: taken by the view once it is ready.
+    let page = StoredValue::new_local(None::<AnyView>);
+    let retry = view_task(move || {
+        stage.set(Stage::Loading);
+        let (connector, existing) = args.get_value();
+        async move {
+            match connector_page(connector, existing, on_back).await {
+                Ok(view) => {
+                    page.set_value(Some(view));
+                    stage.set(Stage::Ready);
+                }
+                Err(ChunkError) => stage.set(Stage::Failed),
+            }
+        }
+    });
+    move || match stage.get() {
+        Stage::Loading => loading(t!(i18n, loading_connector)).into_any(),
+        Stage::Ready => page.try_update_value(Option::take).flatten().into_any(),
+        Stage::Failed => view! {
+            {on_back.map(|cb| view! { <BackButton on_back=cb /> })}
+            <ErrorScreen error=api::ApiError::Network on_retry=retry />
+        }
+        .into_any(),
     }
 }
 
@@ -357,13 +399,13 @@ pub fn preload_page() {
     });
 }
 
-/// The connector page's chunk could not be fetched.
-#[derive(Debug)]
-pub struct PageChunkError;
+/// A chunk of the widget's code could not be fetched.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkError;
 
-impl From<leptos::wasm_split::SplitLoaderError> for PageChunkError {
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkError {
     fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        PageChunkError
+        ChunkError
     }
 }
 
@@ -379,7 +421,7 @@ fn connector_page(
     connector: ConnectorSummary,
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
-) -> Result<AnyView, PageChunkError> {
+) -> Result<AnyView, ChunkError> {
     Ok(match on_back {
         Some(on_back) => view! {
             <ConnectorPage connector=connector existing_account_id=existing_account_id on_back=on_back />

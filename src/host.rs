@@ -93,6 +93,27 @@ pub struct WireEvent {
     pub message: Option<String>,
 }
 
+/// A message to the host: `{ source, type }`, with the event for `type: "event"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outgoing<'a> {
+    pub source: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<&'a WireEvent>,
+}
+
+impl Outgoing<'_> {
+    /// A message without an event (`ready`, `close`).
+    pub fn plain(kind: &'static str) -> Outgoing<'static> {
+        Outgoing {
+            source: SOURCE,
+            kind,
+            event: None,
+        }
+    }
+}
+
 /// The loader's `init` message.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct InitMessage {
@@ -216,11 +237,7 @@ mod browser {
         window
             .add_event_listener_with_callback("message", listener.as_ref().unchecked_ref())
             .ok()?;
-        post(
-            &parent,
-            &origin,
-            &serde_json::json!({ "source": SOURCE, "type": "ready" }),
-        );
+        post(&parent, &origin, &Outgoing::plain("ready"));
         let msg = rx.await.ok();
         let _ = window
             .remove_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
@@ -244,11 +261,12 @@ mod browser {
             .as_string()
             .unwrap_or_default();
         let wire = event.to_wire(&session_id, &timestamp);
-        post(
-            &parent,
-            &origin,
-            &serde_json::json!({ "source": SOURCE, "type": "event", "event": wire }),
-        );
+        let msg = Outgoing {
+            source: SOURCE,
+            kind: "event",
+            event: Some(&wire),
+        };
+        post(&parent, &origin, &msg);
     }
 
     /// Asks the host to close the widget (Esc inside the frame, "Done" after success).
@@ -257,11 +275,7 @@ mod browser {
             return;
         };
         if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
-            post(
-                &parent,
-                &origin,
-                &serde_json::json!({ "source": SOURCE, "type": "close" }),
-            );
+            post(&parent, &origin, &Outgoing::plain("close"));
         }
     }
 
@@ -269,8 +283,11 @@ mod browser {
         PARENT.with(|p| p.borrow().is_some())
     }
 
-    fn post(target: &web_sys::Window, origin: &str, msg: &serde_json::Value) {
-        if let Ok(value) = js_sys::JSON::parse(&msg.to_string()) {
+    fn post(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_>) {
+        let Ok(text) = serde_json::to_string(msg) else {
+            return;
+        };
+        if let Ok(value) = js_sys::JSON::parse(&text) {
             let _ = target.post_message(&value, origin);
         }
     }
@@ -386,5 +403,21 @@ mod tests {
         assert_eq!(json["provider"], "dagster");
         assert_eq!(json["session_id"], "s1");
         assert!(json.get("code").is_none());
+
+        let msg = Outgoing {
+            source: SOURCE,
+            kind: "event",
+            event: Some(&ev),
+        };
+        let json = serde_json::to_value(&msg).expect("serializes");
+        assert_eq!(json["source"], "linkhub");
+        assert_eq!(json["type"], "event");
+        assert_eq!(json["event"]["name"], "SUCCESS");
+        let ready = serde_json::to_value(Outgoing::plain("ready")).expect("serializes");
+        assert_eq!(
+            ready,
+            serde_json::json!({ "source": "linkhub", "type": "ready" }),
+            "no `event` key on plain messages"
+        );
     }
 }

@@ -51,7 +51,7 @@ pub fn ConnectorPage(
     let heading = NodeRef::<leptos::html::H2>::new();
     // Moving focus to the heading tells screen-reader and keyboard users the screen changed.
     // On the next frame: the page is built before it is put in the document (it arrives
-    // from its wasm chunk inside a Suspense), and a detached heading cannot take focus.
+    // from its wasm chunk before the view shows it), and a detached heading cannot take focus.
     Effect::new(move |_| {
         if let Some(h) = heading.get() {
             request_animation_frame(move || {

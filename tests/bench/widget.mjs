@@ -133,12 +133,13 @@ async function loadList(browser, server) {
   await p.page.waitForFunction(() => window.__lhBench?.listFrameAt != null, null, { timeout: 30_000, polling: 20 });
   const probe = await p.page.evaluate(() => window.__lhBench);
   await networkIdle(p.net);
-  // The connector page's chunk, prefetched when the browser is idle after showing the list,
-  // is the next screen's code, not the first screen's: its bytes are reported on their own
-  // line, but only if its request started after the list was visible. Requested earlier, it
-  // counts as first screen.
+  // The connector page's code (its chunk and the chunk it shares with the embed code),
+  // prefetched when the browser is idle after showing the list, is the next screen's code,
+  // not the first screen's: its bytes are reported on their own line, but only if its
+  // request started after the list was visible. Any wasm requested earlier counts as first
+  // screen.
   const lateChunks = await p.page.evaluate((visibleAt) => performance.getEntriesByType('resource')
-    .filter((r) => /\/split_[^/]*\.wasm$/.test(new URL(r.name).pathname) && r.startTime >= visibleAt)
+    .filter((r) => /\/(split_[^/]*|chunk_\d+)\.wasm$/.test(new URL(r.name).pathname) && r.startTime >= visibleAt)
     .map((r) => r.name), probe.listFrameAt);
   p.net.lazy = 0;
   for (const r of p.net.resources.values()) {

@@ -32,6 +32,7 @@ test('the auth link lists the connectors of the catalog', async () => {
   assert.ok(names.length >= 2, `expected the catalog's connectors, got ${names}`);
   assert.ok(!page.url().includes(session.token), 'token stripped from the address bar');
   assert.ok(requests.every((u) => !u.includes(session.token)), 'token in no request URL');
+  assert.ok(requests.every((u) => !u.includes('split_embed_handshake')), 'the embed code is only for embedding');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -105,7 +106,7 @@ test("the connector page's code is fetched after the list is shown, without a cl
     await page.goto(session.auth_link_url);
     await page.getByRole('list').getByRole('button', { name: /Dagster/ }).waitFor();
     const chunk = await page.waitForFunction(() => {
-      const e = performance.getEntriesByType('resource').find((r) => /\/split_[^/]*\.wasm$/.test(r.name));
+      const e = performance.getEntriesByType('resource').find((r) => /\/split_connector_page\.wasm$/.test(r.name));
       return e && { startTime: e.startTime, listAt: window.__listAt };
     }, null, { timeout: 5000 }).then((h) => h.jsonValue());
     assert.ok(chunk.startTime >= chunk.listAt, `requested after the list was shown: ${JSON.stringify(chunk)}`);

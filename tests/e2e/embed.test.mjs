@@ -142,6 +142,23 @@ test('modal: Esc and the close button close it, focus returns, scroll unlocks, n
   await context.close();
 });
 
+test('the embed code fails to load: the frame offers a retry that finishes the handshake', async () => {
+  const { context, page } = await openHost('embed-chunk');
+  // Reading the host's options is a wasm chunk of its own (`split_embed_handshake.wasm`).
+  let refused = 0;
+  const chunk = /\/split_embed_handshake\.wasm$/;
+  await context.route(chunk, (route) => { refused += 1; return route.abort('connectionrefused'); });
+  await page.getByRole('button', { name: 'Show inline below' }).click();
+  const frame = page.frameLocator('#inline-hub iframe');
+  await frame.getByRole('heading', { name: "We couldn't reach the server" }).waitFor();
+  assert.ok(refused >= 1, 'the chunk was asked for');
+  await context.unroute(chunk);
+  await frame.getByRole('button', { name: 'Try again' }).click();
+  await frame.getByRole('searchbox').waitFor();
+  await frame.getByRole('button', { name: /Dagster/ }).waitFor();
+  await context.close();
+});
+
 test('inline: mount in a container and link an account', async () => {
   const { session, context, page, requests } = await openHost('embed-inline');
   await page.getByRole('button', { name: 'Show inline below' }).click();

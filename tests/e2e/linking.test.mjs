@@ -344,7 +344,7 @@ test('the connector page code fails to load: the network error offers a retry th
   // The connector page is its own wasm chunk (`split_connector_page.wasm`): make every fetch
   // of it fail, including the one the widget starts when idle after showing the list.
   let refused = 0;
-  const chunk = /\/split_[^/]*\.wasm$/;
+  const chunk = /\/split_connector_page\.wasm$/;
   await page.route(chunk, (route) => { refused += 1; return route.abort('connectionrefused'); });
   const hub = new Hub(page);
   await hub.open(session);

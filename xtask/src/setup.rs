@@ -29,7 +29,7 @@ type Step = (&'static str, fn() -> Result);
 
 pub fn setup() -> Result {
     let steps: [Step; 7] = [
-        ("wasm32 target", wasm_target),
+        ("wasm32 target and rust-src", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen CLI", wasm_bindgen),
         ("wasm-split CLI", wasm_split),
@@ -46,6 +46,7 @@ pub fn setup() -> Result {
     Ok(())
 }
 
+/// The wasm target, and the standard library's source (the release widget rebuilds it).
 fn wasm_target() -> Result {
     let installed = crate::util::output(cmd("rustup").args(["target", "list", "--installed"]))?;
     if installed
@@ -53,9 +54,15 @@ fn wasm_target() -> Result {
         .any(|l| l.trim() == "wasm32-unknown-unknown")
     {
         info(TAG, "wasm32-unknown-unknown already installed");
+    } else {
+        run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let components = crate::util::output(cmd("rustup").args(["component", "list", "--installed"]))?;
+    if components.lines().any(|l| l.trim() == "rust-src") {
+        info(TAG, "rust-src already installed");
         return Ok(());
     }
-    run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    run(cmd("rustup").args(["component", "add", "rust-src"]))
 }
 
 fn trunk() -> Result {
