@@ -302,13 +302,25 @@ pub fn size_report(dist: &std::path::Path) -> Result<u64> {
     }
     println!("  {:<44} {raw_total:>10} {gz_total:>10}", "total");
     if !chunks.is_empty() {
-        println!("Loaded after the first screen (the connector page's code):");
+        chunks.sort();
+        println!("Chunks, fetched when needed (not on the auth-link page's first screen):");
         for f in &chunks {
             let (raw, gz) = sizes(&dist.join(f))?;
-            println!("  {f:<44} {raw:>10} {gz:>10}");
+            println!("  {f:<44} {raw:>10} {gz:>10}  {}", chunk_role(f));
         }
     }
     Ok(gz_total)
+}
+
+/// What a chunk of the widget's code is for, from the name `wasm-split-cli` gave it.
+fn chunk_role(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.strip_suffix(".wasm") {
+        Some("split_connector_page") => "connector page, prefetched after the list",
+        Some("split_embed_handshake") => "embedded only: reads the host's options",
+        Some(n) if n.starts_with("chunk_") => "code the chunks share",
+        _ => "",
+    }
 }
 
 /// Runs a command, echoing its output live while keeping a copy to read the counts from.
