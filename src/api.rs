@@ -89,13 +89,14 @@ impl ApiError {
 }
 
 /// What the widget reads of an [`ErrorBody`](linkhub_protocol::hub::ErrorBody): the same
-/// fields, except that `provider_response` is only checked for presence. Reading it as a
-/// `serde_json::Value` would put a JSON tree's parser on the first screen, for a field the
-/// widget never shows.
+/// fields, except that `statusCode` and `provider_response` are only checked for presence.
+/// Reading them as a number and a `serde_json::Value` would put a JSON tree's parser and
+/// a float table on the first screen, for fields the widget never shows (the status is the
+/// response's own).
 #[derive(serde::Deserialize)]
 struct ErrorAnswer {
     #[serde(rename = "statusCode")]
-    _status_code: u16,
+    _status_code: serde::de::IgnoredAny,
     message: String,
     #[serde(default)]
     provider_response: Option<serde::de::IgnoredAny>,
