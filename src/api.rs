@@ -147,6 +147,11 @@ pub async fn request<T: DeserializeOwned>(
     if let Some(key) = idempotency_key {
         let _ = headers.set("idempotency-key", key);
     }
+    // The server words its messages for the user (a refused field, the OAuth result page)
+    // in the widget's language rather than the browser's.
+    if let Some(locale) = &cfg.locale {
+        let _ = headers.set("accept-language", locale);
+    }
     let init = web_sys::RequestInit::new();
     init.set_method(method.as_str());
     init.set_headers(&headers);

@@ -167,7 +167,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     Effect::new(move |_| i18n.set_locale(locale));
     let lang = move || i18n.get_locale().as_str();
     let dir = move || crate::locale::dir(i18n.get_locale());
-    let Some(config) = config else {
+    let Some(mut config) = config else {
         return view! {
             <main class="lh-hub" lang=lang dir=dir>
                 <StatusScreen
@@ -191,6 +191,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
     } else {
         "lh-hub"
     };
+    config.locale = Some(locale.as_str().to_string());
     provide_config(config);
     crate::host::emit(crate::host::HostEvent::Open);
     view! {

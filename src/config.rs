@@ -15,7 +15,9 @@ pub struct HubConfig {
     pub base_url: String,
     /// The connect-session token, sent as `x-hub-session-token`.
     pub token: String,
-    /// Requested locale (`en`, `fr`, …), when the host named one.
+    /// The locale (`en`, `fr`, …): the one the host asked for, when it named one; once the
+    /// hub has chosen (see `Hub`), the one the widget speaks, which requests carry as
+    /// `Accept-Language` so the server's messages match it.
     pub locale: Option<String>,
     /// Scopes the host needs, filtering the guides.
     pub scopes: Vec<String>,

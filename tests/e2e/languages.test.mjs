@@ -73,6 +73,12 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
   test(`${locale}: list, Dagster form and a validation error are in ${locale}`, async () => {
     const session = await createSession(server, { origin_owner_id: `owner-lang-${locale}` });
     const { context, page, errors } = await open('en-US');
+    // The API calls say the widget's language, not the browser's, so the server's
+    // messages for the user (a refused field, the OAuth result page) match the widget.
+    const apiLanguages = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/hub/')) apiLanguages.push(r.headers()['accept-language']);
+    });
     await page.goto(`${session.auth_link_url}&locale=${locale}`);
 
     // The list.
@@ -109,6 +115,8 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
     await deployment.fill('');
     await deployment.blur();
     await page.getByText(want.required).first().waitFor();
+    assert.ok(apiLanguages.length >= 3, `list, settings and connector calls: ${apiLanguages}`);
+    assert.deepEqual([...new Set(apiLanguages)], [locale]);
     if (rtl) {
       // The back arrow points the reading direction's way: mirrored.
       const transform = await page.locator('.lh-page__back .lh-icon--flip').evaluate((el) => getComputedStyle(el).transform);

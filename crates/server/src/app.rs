@@ -69,6 +69,8 @@ fn cors(state: &AppState) -> CorsLayer {
         ])
         .allow_headers([
             header::CONTENT_TYPE,
+            // The widget's language (safelisted by CORS for plain tags; allowed for any).
+            header::ACCEPT_LANGUAGE,
             HeaderName::from_static("x-hub-session-token"),
             HeaderName::from_static("x-hub-version"),
             HeaderName::from_static("idempotency-key"),
@@ -126,6 +128,7 @@ pub fn router(state: AppState) -> Router {
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(limit_body))
     .layer(middleware::from_fn(json_errors))
+    .layer(middleware::from_fn(crate::i18n::negotiate))
     .layer(CompressionLayer::new())
     .layer(
         // Paths only: query strings can carry a session token or an OAuth code.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use linkhub_protocol::catalog::{self as pcatalog, OAuth2Settings};
 use linkhub_protocol::config::ValidationKind;
 use linkhub_protocol::config::{ConnectorConfig, ConnectorType, FieldType};
-use linkhub_protocol::validate::{PatternMatcher, RegexMatcher, validate_credentials};
+use linkhub_protocol::validate::{FieldError, PatternMatcher, RegexMatcher, validate_credentials};
 use serde_json::Value;
 
 use crate::wire::ConnectorSummary;
@@ -165,16 +165,13 @@ impl Connector {
             .and_then(|n| n.to_str())
     }
 
-    /// Checks submitted values against the form; a message per bad field.
-    pub fn validate(&self, values: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    /// Checks submitted values against the form; the broken rule of each bad field.
+    pub fn validate(&self, values: &BTreeMap<String, String>) -> BTreeMap<String, FieldError> {
         let json: BTreeMap<String, Value> = values
             .iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
         validate_credentials(&self.model, &json, &self.patterns)
-            .into_iter()
-            .map(|(k, e)| (k, e.to_string()))
-            .collect()
     }
 }
 

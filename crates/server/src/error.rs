@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::i18n::{self, Text};
 use crate::wire::ErrorBody;
 
 /// A failed request.
@@ -20,10 +21,17 @@ use crate::wire::ErrorBody;
 pub enum ApiError {
     #[error("{message}")]
     Status { status: StatusCode, message: String },
-    #[error("invalid credentials")]
+    /// A developer's request refused field by field (English).
+    #[error("invalid request fields")]
     Fields {
         message: String,
         fields: BTreeMap<String, String>,
+    },
+    /// An end user's values refused field by field, told in the request's language.
+    #[error("invalid credentials")]
+    UserFields {
+        message: Text,
+        fields: BTreeMap<String, Text>,
     },
     #[error("internal error: {0}")]
     Internal(String),
@@ -57,7 +65,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Status { status, .. } => *status,
-            ApiError::Fields { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Fields { .. } | ApiError::UserFields { .. } => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,6 +85,20 @@ impl ApiError {
                 provider_response: None,
                 fields: Some(fields.clone()),
             },
+            ApiError::UserFields { message, fields } => {
+                let lang = i18n::current();
+                ErrorBody {
+                    status_code,
+                    message: message.localize(lang),
+                    provider_response: None,
+                    fields: Some(
+                        fields
+                            .iter()
+                            .map(|(k, t)| (k.clone(), t.localize(lang)))
+                            .collect(),
+                    ),
+                }
+            }
             ApiError::Internal(_) => ErrorBody {
                 status_code,
                 message: "Internal server error".into(),

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use linkhub_protocol::SESSION_HEADER;
+use linkhub_protocol::validate::FieldError;
 use serde_json::Value;
 use sqlx::Row;
 
@@ -15,6 +16,7 @@ use crate::catalog::Connector;
 use crate::crypto;
 use crate::db::{self, Backend, now, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, json_response};
+use crate::i18n::{self, Text};
 use crate::state::{AppState, CatalogJson, HubSession};
 use crate::store::{self, Session};
 use crate::wire::{
@@ -189,30 +191,36 @@ fn credential_text(credentials: &BTreeMap<String, Value>) -> ApiResult<BTreeMap<
             }
             Value::Null => {}
             _ => {
-                errors.insert(k.clone(), "Must be a text, number or boolean value".into());
+                errors.insert(k.clone(), Text::Key("server_not_text_value"));
             }
         }
     }
     if errors.is_empty() {
         Ok(values)
     } else {
-        Err(ApiError::Fields {
-            message: "Some credentials are not valid".into(),
+        Err(ApiError::UserFields {
+            message: Text::Key("server_invalid_credentials"),
             fields: errors,
         })
     }
 }
 
 fn check_fields(c: &Connector, values: &BTreeMap<String, String>) -> ApiResult<()> {
-    let errors = c.validate(values);
+    refuse_broken_rules(c.validate(values))
+}
+
+/// `Ok` when no field broke a rule, else the 400 that names each one.
+pub fn refuse_broken_rules(errors: BTreeMap<String, FieldError>) -> ApiResult<()> {
     if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Fields {
-            message: "Some credentials are not valid".into(),
-            fields: errors,
-        })
+        return Ok(());
     }
+    Err(ApiError::UserFields {
+        message: Text::Key("server_invalid_credentials"),
+        fields: errors
+            .into_iter()
+            .map(|(k, e)| (k, Text::Field(e)))
+            .collect(),
+    })
 }
 
 fn link_connector<'a>(
@@ -220,13 +228,14 @@ fn link_connector<'a>(
     session: &Session,
     integration_id: &str,
 ) -> ApiResult<&'a Connector> {
-    let (_, c) = connector_for(state, session, integration_id).ok_or_else(|| ApiError::Fields {
-        message: "Unknown connector".into(),
-        fields: BTreeMap::from([(
-            "integration_id".to_string(),
-            "No such connector in this session".to_string(),
-        )]),
-    })?;
+    let (_, c) =
+        connector_for(state, session, integration_id).ok_or_else(|| ApiError::UserFields {
+            message: Text::Key("server_unknown_connector"),
+            fields: BTreeMap::from([(
+                "integration_id".to_string(),
+                Text::Key("server_unknown_connector"),
+            )]),
+        })?;
     if c.is_oauth2 {
         return Err(ApiError::bad_request(
             "This connector links through OAuth: start a connection attempt instead",
@@ -694,13 +703,15 @@ pub async fn create_attempt(
     let t = now();
     sqlx::query(
         "INSERT INTO connection_attempts (id, session_id, integration_id, status, created_at, \
-         expires_at) VALUES ($1, $2, $3, 'pending', $4, $5)",
+         expires_at, locale) VALUES ($1, $2, $3, 'pending', $4, $5, $6)",
     )
     .bind(&id)
     .bind(&session.id)
     .bind(&req.integration_id)
     .bind(t)
     .bind(t + ATTEMPT_TTL_SECS.min(session.expires_at - t).max(1))
+    // The OAuth result page speaks the widget's language, whatever the popup's browser asks.
+    .bind(i18n::current().code())
     .execute(&mut *state.db.writer().await?)
     .await?;
     Ok((StatusCode::CREATED, Json(ConnectionAttemptCreated { id })))

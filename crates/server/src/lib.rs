@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod hub;
+pub mod i18n;
 pub mod oauth;
 pub mod state;
 pub mod store;

@@ -17,6 +17,7 @@ use crate::crypto;
 use crate::db::now;
 use crate::error::{ApiError, ApiResult};
 use crate::hub::visible;
+use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::store;
 use crate::wire::ErrorBody;
@@ -63,13 +64,7 @@ pub async fn start(
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let errors = connector.validate(&values);
-    if !errors.is_empty() {
-        return Err(ApiError::Fields {
-            message: "Some values are not valid".into(),
-            fields: errors,
-        });
-    }
+    crate::hub::refuse_broken_rules(connector.validate(&values))?;
     let oauth_state = crypto::random_token(32);
     let verifier = crypto::random_token(48);
     let sealed_values = state.key.seal(
@@ -137,17 +132,20 @@ pub async fn callback(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    // Until the attempt is known, the popup's own languages decide.
+    let lang = i18n::current();
     let Some(oauth_state) = query.get("state") else {
         return page(
             StatusCode::BAD_REQUEST,
             "",
             "error",
-            "The sign-in could not be completed (missing state).",
+            lang,
+            "oauth_page_incomplete",
         );
     };
     let row = match sqlx::query(
-        "SELECT id, session_id, integration_id, code_verifier, setup_values, expires_at \
-         FROM connection_attempts WHERE state_hash = $1 AND status = 'pending'",
+        "SELECT id, session_id, integration_id, code_verifier, setup_values, expires_at, \
+         locale FROM connection_attempts WHERE state_hash = $1 AND status = 'pending'",
     )
     .bind(crypto::sha256_hex(oauth_state))
     .fetch_optional(&state.db.pool)
@@ -159,7 +157,8 @@ pub async fn callback(
                 StatusCode::BAD_REQUEST,
                 "",
                 "error",
-                "This sign-in link is unknown or was already used. Start again from the hub.",
+                lang,
+                "oauth_page_unknown",
             );
         }
         Err(e) => {
@@ -168,11 +167,19 @@ pub async fn callback(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "",
                 "error",
-                "Something went wrong on our side.",
+                lang,
+                "server_error_title",
             );
         }
     };
     let attempt_id: String = row.try_get("id").unwrap_or_default();
+    // The widget's language, recorded when it created the attempt.
+    let lang = row
+        .try_get::<Option<String>, _>("locale")
+        .ok()
+        .flatten()
+        .and_then(|code| Lang::from_tag(&code))
+        .unwrap_or(lang);
     let result = finish(&state, &row, &attempt_id, &query).await;
     match result {
         Ok(account_id) => {
@@ -193,7 +200,8 @@ pub async fn callback(
                 StatusCode::OK,
                 &attempt_id,
                 "authenticated",
-                "Your account is linked. You can close this window.",
+                lang,
+                "oauth_page_linked",
             )
         }
         Err(f) => {
@@ -215,7 +223,8 @@ pub async fn callback(
                 StatusCode::OK,
                 &attempt_id,
                 "error",
-                "The account could not be linked. Close this window and try again.",
+                lang,
+                "oauth_page_failed",
             )
         }
     }
@@ -369,17 +378,20 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The small result page. No inline script: `callback.js` reads the data attributes.
-fn page(status: StatusCode, attempt_id: &str, result: &str, message: &str) -> Response {
+/// The small result page, saying the catalog's `message` in `lang`. No inline script:
+/// `callback.js` reads the data attributes.
+fn page(status: StatusCode, attempt_id: &str, result: &str, lang: Lang, message: &str) -> Response {
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>linkhub</title><script src=\"/connect/oauth2/callback.js\" defer></script></head>\
          <body data-attempt-id=\"{}\" data-status=\"{}\"><main><p role=\"status\">{}</p></main>\
          </body></html>",
+        lang.code(),
+        lang.dir(),
         escape(attempt_id),
         escape(result),
-        escape(message)
+        escape(&lang.text(message))
     );
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();

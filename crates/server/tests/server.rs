@@ -344,6 +344,30 @@ async fn link_validate_read_redacted_and_patch() {
         v["fields"]["subdomain"],
         "Use lowercase letters, digits and dashes."
     );
+    assert_eq!(v["fields"]["api_key"], "This field is required.");
+    // In the widget's language (its Accept-Language), with the widget's words; the
+    // connector's own message for its pattern stays as the connector wrote it.
+    let r = s
+        .hub(Method::POST, "/hub/accounts", &token)
+        .header("accept-language", "fr")
+        .json(&json!({"integration_id": "acme_hr",
+            "credentials": {"subdomain": "Not Valid!", "region": "mars", "bogus": "x"}}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 400);
+    let v = body(r).await;
+    assert_eq!(v["message"], "Certains identifiants ne sont pas valides.");
+    assert_eq!(v["fields"]["api_key"], "Ce champ est obligatoire.");
+    assert_eq!(
+        v["fields"]["region"],
+        "Choisissez l'une des options proposées."
+    );
+    assert_eq!(v["fields"]["bogus"], "Ce connecteur n'a pas de tel champ.");
+    assert_eq!(
+        v["fields"]["subdomain"],
+        "Use lowercase letters, digits and dashes."
+    );
     // Unknown connector, wrong value type.
     let r = s
         .hub(Method::POST, "/hub/accounts", &token)
@@ -1492,10 +1516,12 @@ async fn oauth_flow_against_oauth2_mock_server() {
         .expect("req");
     assert_eq!(r.status(), 400);
 
-    // The real flow, the body token alone is enough to create the attempt.
+    // The real flow, the body token alone is enough to create the attempt. The widget
+    // speaks French: the result page will too.
     let r = s
         .http
         .post(s.url("/hub/connection_attempts"))
+        .header("accept-language", "fr")
         .json(&json!({"token": token}))
         .send()
         .await
@@ -1530,7 +1556,13 @@ async fn oauth_flow_against_oauth2_mock_server() {
         callback.starts_with(&s.url("/connect/oauth2/callback?")),
         "{callback}"
     );
-    let r = s.http.get(&callback).send().await.expect("callback");
+    let r = s
+        .http
+        .get(&callback)
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .expect("callback");
     assert_eq!(r.status(), 200);
     let csp = r.headers()["content-security-policy"]
         .to_str()
@@ -1544,6 +1576,11 @@ async fn oauth_flow_against_oauth2_mock_server() {
         s.log()
     );
     assert!(!html.contains("<script>"), "no inline script");
+    assert!(
+        html.contains("lang=\"fr\" dir=\"ltr\"")
+            && html.contains("Votre compte est connecté. Vous pouvez fermer cette fenêtre."),
+        "the attempt's language, not the popup's: {html}"
+    );
     let v = body(
         s.hub(
             Method::GET,
@@ -1566,9 +1603,22 @@ async fn oauth_flow_against_oauth2_mock_server() {
     .await;
     assert_eq!(v["provider"], "oauthy");
     assert_eq!(v["origin_owner_id"], "o-oauth");
-    // The callback cannot be replayed.
-    let r = s.http.get(&callback).send().await.expect("replay");
+    // The callback cannot be replayed. The attempt is no longer known: the popup's own
+    // languages decide.
+    let r = s
+        .http
+        .get(&callback)
+        .header("accept-language", "ar-EG, en;q=0.5")
+        .send()
+        .await
+        .expect("replay");
     assert_eq!(r.status(), 400);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("lang=\"ar\" dir=\"rtl\"")
+            && html.contains("رابط تسجيل الدخول هذا غير معروف"),
+        "{html}"
+    );
     let r = s
         .http
         .get(s.url("/connect/oauth2/callback.js"))
