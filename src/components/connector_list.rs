@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use linkhub_protocol::hub::ConnectorSummary;
 
 use crate::i18n::*;
+use crate::locale::fill;
 
 /// Whether `c` matches a search query (case-insensitive, on name, provider and category).
 pub fn matches(c: &ConnectorSummary, query: &str) -> bool {
@@ -203,7 +204,7 @@ pub fn ConnectorList(
     view! {
         <section class="lh-list" aria-labelledby="lh-list-heading">
             <h2 id="lh-list-heading" class="lh-list__heading" tabindex="-1">{t!(i18n, connectors_heading)}</h2>
-            <p class="lh-list__count">{t!(i18n, connectors_count, count = count)}</p>
+            <p class="lh-list__count">{move || fill(t_string!(i18n, connectors_count), "count", &count.to_string())}</p>
             <div class="lh-list__tools">
                 <label class="lh-field lh-list__search">
                     <span class="lh-field__label">{t!(i18n, search_label)}</span>
@@ -227,7 +228,7 @@ pub fn ConnectorList(
                 fallback=move || {
                     view! {
                         <p class="lh-list__empty" role="status">
-                            {t!(i18n, no_match, query = move || query.get())}
+                            {move || fill(t_string!(i18n, no_match), "query", &query.get())}
                         </p>
                     }
                 }
@@ -241,7 +242,7 @@ pub fn ConnectorList(
                 </ul>
                 <Show when=move || { remaining() > 0 }>
                     <button type="button" class="lh-button lh-list__more" on:click=show_more>
-                        {t!(i18n, show_more, count = move || remaining().min(PAGE))}
+                        {move || fill(t_string!(i18n, show_more), "count", &remaining().min(PAGE).to_string())}
                     </button>
                 </Show>
             </Show>
@@ -261,8 +262,21 @@ fn ConnectorItem(
     let i18n = use_i18n();
     let initial = initial_mark(&connector.name);
     let category = connector.category.clone();
-    let (logo_failed, set_logo_failed) = signal(connector.logo_url.is_none());
-    let logo = connector.logo_url.clone().unwrap_or_default();
+    // The lettered mark is always there, shown by the style sheet when there is no logo or
+    // the logo failed to load (then the image is hidden): no view is swapped in and out.
+    let (logo_failed, set_logo_failed) = signal(false);
+    let logo = connector.logo_url.clone().map(|src| {
+        view! {
+            <img
+                src=src
+                alt=""
+                width="32"
+                height="32"
+                decoding="async"
+                on:error=move |_| set_logo_failed.set(true)
+            />
+        }
+    });
     let picked = connector.clone();
     let open = move |_| {
         if let Some(cb) = on_select {
@@ -278,13 +292,13 @@ fn ConnectorItem(
                 data-provider=connector.provider.clone()
                 on:click=open
             >
-                <span class="lh-connector__logo" aria-hidden="true">
-                    <Show
-                        when=move || !logo_failed.get()
-                        fallback=move || view! { <span class="lh-connector__mark">{initial.clone()}</span> }
-                    >
-                        <img src=logo.clone() alt="" width="32" height="32" decoding="async" on:error=move |_| set_logo_failed.set(true) />
-                    </Show>
+                <span
+                    class="lh-connector__logo"
+                    class:lh-connector__logo--failed=logo_failed
+                    aria-hidden="true"
+                >
+                    {logo}
+                    <span class="lh-connector__mark">{initial}</span>
                 </span>
                 <span class="lh-connector__name">{connector.name.clone()}</span>
                 <span class="lh-connector__category">{move || category_name(i18n, &category)}</span>

@@ -26,11 +26,7 @@ pub fn field_error_message(i18n: I18nContext<Locale>, err: &FieldError) -> Strin
         FieldError::Pattern { message: Some(m) } => m.clone(),
         FieldError::Pattern { message: None } => t_string!(i18n, err_pattern).to_string(),
         FieldError::Domain { domain } => {
-            // `{domain}`, not `{{ domain }}`: interpolating into a plain string would need
-            // leptos_i18n's `interpolate_display`, which its `load_locales!` cannot enable.
-            t_string!(i18n, err_domain)
-                .to_string()
-                .replace("{domain}", domain)
+            crate::locale::fill(t_string!(i18n, err_domain), "domain", domain)
         }
         FieldError::NotAnOption => t_string!(i18n, err_not_an_option).to_string(),
         FieldError::NotANumber => t_string!(i18n, err_not_a_number).to_string(),

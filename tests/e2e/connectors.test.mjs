@@ -37,13 +37,42 @@ test('the auth link lists the connectors of the catalog', async () => {
   await context.close();
 });
 
+test('a logo that fails to load gives way to the lettered mark; the others stay', async () => {
+  const session = await createSession(server);
+  const { page, context, errors } = await newPage(browser);
+  await page.route('**/catalog/dagster/logo.svg', (route) => route.fulfill({ status: 404, body: '' }));
+  await page.goto(session.auth_link_url);
+  const dagster = page.getByRole('button', { name: /Dagster/ });
+  const mark = dagster.locator('.lh-connector__mark');
+  await mark.waitFor({ state: 'visible' });
+  assert.equal((await mark.textContent()).trim(), 'D');
+  assert.equal(await dagster.locator('img').isVisible(), false, 'the broken image is hidden');
+  // Decorative: the button's name is the connector's, not the letter.
+  assert.equal(await dagster.locator('.lh-connector__logo').getAttribute('aria-hidden'), 'true');
+  const oneflow = page.getByRole('button', { name: /Oneflow/ });
+  await page.waitForFunction(() => [...document.querySelectorAll('.lh-connector[data-provider=oneflow] img')]
+    .every((img) => img.complete && img.naturalWidth > 0));
+  assert.equal(await oneflow.locator('img').isVisible(), true);
+  assert.equal(await oneflow.locator('.lh-connector__mark').isVisible(), false);
+  // A failed image is a network error in the console, nothing else.
+  assert.ok(errors.every((e) => /Failed to load resource/.test(e)), errors.join('\n'));
+  await context.close();
+});
+
 test('search narrows the list as you type', async () => {
   const session = await createSession(server);
   const { page, context } = await newPage(browser);
   await page.goto(session.auth_link_url);
+  await page.getByRole('button', { name: /Dagster/ }).waitFor();
+  // The count says how many the link offers (all of them are listed: fewer than a page).
+  const all = await page.locator('.lh-connector').count();
+  assert.equal(await page.locator('.lh-list__count').textContent(), `${all} providers available`);
   await page.getByRole('searchbox').fill('dag');
   await page.waitForFunction(() => document.querySelectorAll('.lh-connector__name').length === 1);
   assert.deepEqual(await page.locator('.lh-connector__name').allTextContents(), ['Dagster']);
+  // A search without a match says so, quoting the query as typed.
+  await page.getByRole('searchbox').fill('zzz {count}');
+  await page.getByRole('status').filter({ hasText: 'No provider matches “zzz {count}”.' }).waitFor();
   await context.close();
 });
 
