@@ -28,6 +28,8 @@ pub fn widget() -> Result<PathBuf> {
     );
     run(cmd("trunk").args(["build", "--release"]))?;
     let dist = root().join("dist");
+    // The embedding loader that host pages include (`public/linkhub.js`, copied by Trunk).
+    minify_js(&dist.join("linkhub.js"), false)?;
     let dest = place_modules(&dist, &pkg)?;
     precompress(&dist)?;
     precompress(&dest)?;
@@ -107,11 +109,13 @@ fn wasm_modules() -> Result<PathBuf> {
     }
 
     let modules = files_with_ext(&pkg, "wasm")?;
+    let scripts = files_with_ext(&pkg, "js")?;
     step(
         TAG,
         &format!(
-            "widget 4/{STEPS}: wasm-opt -Oz on {} modules",
-            modules.len()
+            "widget 4/{STEPS}: wasm-opt -Oz on {} modules, terser on {} scripts",
+            modules.len(),
+            scripts.len()
         ),
     );
     for module in &modules {
@@ -122,7 +126,25 @@ fn wasm_modules() -> Result<PathBuf> {
             .arg("-o")
             .arg(module))?;
     }
+    for script in &scripts {
+        minify_js(script, true)?;
+    }
     Ok(pkg)
+}
+
+/// Minifies a script in place with terser (from the npm packages of `tests/`): the JS glue
+/// and the chunk loader are ES modules (their exports keep their names); the embedding
+/// loader is a classic script. About a fifth off their gzip size.
+fn minify_js(file: &std::path::Path, module: bool) -> Result {
+    let out = file.with_extension("min.js");
+    let mut c = cmd("terser");
+    c.arg(file);
+    if module {
+        c.arg("--module");
+    }
+    run(c.args(["--compress", "--mangle", "--output"]).arg(&out))?;
+    std::fs::rename(&out, file)?;
+    Ok(())
 }
 
 /// Compiler options of the release wasm only, on top of `.cargo/config.toml`'s. The

@@ -142,7 +142,7 @@ fn npm_packages() -> Result {
     }
     info(
         TAG,
-        "npm ci (playwright-core, binaryen, axe-core, oauth2-mock-server)",
+        "npm ci (playwright-core, binaryen, terser, axe-core, oauth2-mock-server)",
     );
     run(cmd("npm")
         .current_dir(&tests)
