@@ -128,6 +128,25 @@ for (const [locale, want] of Object.entries(EXPECTED)) {
   });
 }
 
+test('fr: Oneflow, the other connector of the seeds, is French too: guide, labels and messages', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-lang-oneflow' });
+  const { context, page, errors } = await open('en-US');
+  await page.goto(`${session.auth_link_url}&locale=fr`);
+  await page.getByRole('searchbox', { name: EXPECTED.fr.search }).fill('oneflow');
+  await page.getByRole('button', { name: /Oneflow/ }).click();
+  await page.getByRole('heading', { level: 2, name: 'Oneflow' }).waitFor();
+  const sections = page.locator('.lh-guide__sections');
+  await sections.getByText('Activer la Custom Integration').first().waitFor();
+  await sections.getByText('Générer votre jeton d\'API Oneflow').first().waitFor();
+  assert.equal(await sections.getAttribute('lang'), 'fr');
+  const token = page.getByLabel("Jeton d'API", { exact: true });
+  await token.fill('too-short');
+  await token.blur();
+  await page.getByText(/^Un jeton d'API Oneflow compte exactement 40 caractères/).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('without the option, the browser language decides (de-DE → German)', async () => {
   const session = await createSession(server, { origin_owner_id: 'owner-lang-browser' });
   const { context, page } = await open('de-DE');
