@@ -84,23 +84,23 @@ pub fn initial_mark(name: &str) -> String {
     }
 }
 
-/// A category's name in the current locale; a category this version does not know is shown
-/// as the server sent it.
-pub fn category_name(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> String {
+/// A category's name in `locale`; a category this version does not know is shown as the
+/// server sent it.
+pub fn category_name(locale: Locale, code: &str) -> String {
     let name = match code {
-        "hris" => t_string!(i18n, category_hris),
-        "ats" => t_string!(i18n, category_ats),
-        "crm" => t_string!(i18n, category_crm),
-        "ticketing" => t_string!(i18n, category_ticketing),
-        "documents" => t_string!(i18n, category_documents),
-        "iam" => t_string!(i18n, category_iam),
-        "lms" => t_string!(i18n, category_lms),
-        "marketing" => t_string!(i18n, category_marketing),
-        "accounting" => t_string!(i18n, category_accounting),
-        "messaging" => t_string!(i18n, category_messaging),
-        "scheduling" => t_string!(i18n, category_scheduling),
-        "screening" => t_string!(i18n, category_screening),
-        "data" => t_string!(i18n, category_data),
+        "hris" => td_string!(locale, category_hris),
+        "ats" => td_string!(locale, category_ats),
+        "crm" => td_string!(locale, category_crm),
+        "ticketing" => td_string!(locale, category_ticketing),
+        "documents" => td_string!(locale, category_documents),
+        "iam" => td_string!(locale, category_iam),
+        "lms" => td_string!(locale, category_lms),
+        "marketing" => td_string!(locale, category_marketing),
+        "accounting" => td_string!(locale, category_accounting),
+        "messaging" => td_string!(locale, category_messaging),
+        "scheduling" => td_string!(locale, category_scheduling),
+        "screening" => td_string!(locale, category_screening),
+        "data" => td_string!(locale, category_data),
         other => return other.to_owned(),
     };
     name.to_string()
@@ -123,7 +123,9 @@ pub fn ConnectorList(
     #[prop(optional, into)]
     on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    // The list is written once in the hub's language, which is set before the connectors
+    // arrive and does not change while the hub is open: no text of it is reactive.
+    let locale = use_i18n().get_locale_untracked();
     let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
     let cats = categories(&all);
     let count = all.len();
@@ -174,13 +176,13 @@ pub fn ConnectorList(
     let remaining = move || visible.with(|(shown, total)| total - shown.len());
 
     if count == 0 {
-        return view! { <p class="lh-list__empty" role="status">{t!(i18n, no_connectors)}</p> }
+        return view! { <p class="lh-list__empty" role="status">{td_string!(locale, no_connectors)}</p> }
             .into_any();
     }
     let filter = (cats.len() > 1).then(|| {
         view! {
             <label class="lh-field lh-list__category">
-                <span class="lh-field__label">{t!(i18n, category_label)}</span>
+                <span class="lh-field__label">{td_string!(locale, category_label)}</span>
                 <select
                     class="lh-input"
                     on:change=move |ev| {
@@ -188,12 +190,12 @@ pub fn ConnectorList(
                         set_category.set(event_target_value(&ev));
                     }
                 >
-                    <option value="">{t!(i18n, category_all)}</option>
+                    <option value="">{td_string!(locale, category_all)}</option>
                     {cats
                         .into_iter()
                         .map(|c| {
                             let value = c.clone();
-                            let name = move || category_name(i18n, &c);
+                            let name = category_name(locale, &c);
                             view! { <option value=value>{name}</option> }
                         })
                         .collect_view()}
@@ -203,17 +205,17 @@ pub fn ConnectorList(
     });
     view! {
         <section class="lh-list" aria-labelledby="lh-list-heading">
-            <h2 id="lh-list-heading" class="lh-list__heading" tabindex="-1">{t!(i18n, connectors_heading)}</h2>
-            <p class="lh-list__count">{move || fill(t_string!(i18n, connectors_count), "count", &count.to_string())}</p>
+            <h2 id="lh-list-heading" class="lh-list__heading" tabindex="-1">{td_string!(locale, connectors_heading)}</h2>
+            <p class="lh-list__count">{fill(td_string!(locale, connectors_count), "count", &count.to_string())}</p>
             <div class="lh-list__tools">
                 <label class="lh-field lh-list__search">
-                    <span class="lh-field__label">{t!(i18n, search_label)}</span>
+                    <span class="lh-field__label">{td_string!(locale, search_label)}</span>
                     <input
                         class="lh-input"
                         type="search"
                         autocomplete="off"
                         spellcheck="false"
-                        placeholder=move || t_string!(i18n, search_placeholder).to_string()
+                        placeholder=td_string!(locale, search_placeholder)
                         prop:value=query
                         on:input=move |ev| {
                             set_limit.set(PAGE);
@@ -228,7 +230,7 @@ pub fn ConnectorList(
                 fallback=move || {
                     view! {
                         <p class="lh-list__empty" role="status">
-                            {move || fill(t_string!(i18n, no_match), "query", &query.get())}
+                            {move || fill(td_string!(locale, no_match), "query", &query.get())}
                         </p>
                     }
                 }
@@ -242,7 +244,7 @@ pub fn ConnectorList(
                 </ul>
                 <Show when=move || { remaining() > 0 }>
                     <button type="button" class="lh-button lh-list__more" on:click=show_more>
-                        {move || fill(t_string!(i18n, show_more), "count", &remaining().min(PAGE).to_string())}
+                        {move || fill(td_string!(locale, show_more), "count", &remaining().min(PAGE).to_string())}
                     </button>
                 </Show>
             </Show>
@@ -259,7 +261,7 @@ fn ConnectorItem(
     /// Called when the user opens it.
     on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_i18n().get_locale_untracked();
     let initial = initial_mark(&connector.name);
     let category = connector.category.clone();
     // The lettered mark is always there, shown by the style sheet when there is no logo or
@@ -301,7 +303,7 @@ fn ConnectorItem(
                     <span class="lh-connector__mark">{initial}</span>
                 </span>
                 <span class="lh-connector__name">{connector.name.clone()}</span>
-                <span class="lh-connector__category">{move || category_name(i18n, &category)}</span>
+                <span class="lh-connector__category">{category_name(locale, &category)}</span>
             </button>
         </li>
     }

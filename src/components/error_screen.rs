@@ -24,24 +24,26 @@ pub fn ErrorScreen(
     /// Called by the retry button (shown only for network and server errors).
     on_retry: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    // Written once, in the hub's language: it is set before any request can fail (only the
+    // embed code failing to load comes earlier, and is told in the browser's language).
+    let locale = use_i18n().get_locale_untracked();
     let kind = match error {
         ApiError::SessionExpired => Failure::Expired,
         ApiError::Network => Failure::Network,
         ApiError::NotFound(_) => Failure::NotFound,
         _ => Failure::Server,
     };
-    let title = move || match kind {
-        Failure::Expired => t_string!(i18n, session_expired_title).to_string(),
-        Failure::Network => t_string!(i18n, network_error_title).to_string(),
-        Failure::NotFound => t_string!(i18n, not_found_title).to_string(),
-        Failure::Server => t_string!(i18n, server_error_title).to_string(),
+    let title = match kind {
+        Failure::Expired => td_string!(locale, session_expired_title).to_string(),
+        Failure::Network => td_string!(locale, network_error_title).to_string(),
+        Failure::NotFound => td_string!(locale, not_found_title).to_string(),
+        Failure::Server => td_string!(locale, server_error_title).to_string(),
     };
-    let body = move || match kind {
-        Failure::Expired => t_string!(i18n, session_expired_body).to_string(),
-        Failure::Network => t_string!(i18n, network_error_body).to_string(),
-        Failure::NotFound => t_string!(i18n, not_found_body).to_string(),
-        Failure::Server => t_string!(i18n, server_error_body).to_string(),
+    let body = match kind {
+        Failure::Expired => td_string!(locale, session_expired_body).to_string(),
+        Failure::Network => td_string!(locale, network_error_body).to_string(),
+        Failure::NotFound => td_string!(locale, not_found_body).to_string(),
+        Failure::Server => td_string!(locale, server_error_body).to_string(),
     };
     if matches!(kind, Failure::Expired) {
         crate::host::emit(crate::host::HostEvent::SessionExpired);
@@ -57,16 +59,17 @@ pub fn ErrorScreen(
                     crate::host::request_close();
                 }
             >
-                {t!(i18n, session_expired_restart)}
+                {td_string!(locale, session_expired_restart)}
             </button>
         }
     });
-    let action = (matches!(kind, Failure::Expired) && !crate::host::is_embedded())
-        .then(|| view! { <p class="lh-status__body">{t!(i18n, session_expired_action)}</p> });
+    let action = (matches!(kind, Failure::Expired) && !crate::host::is_embedded()).then(
+        || view! { <p class="lh-status__body">{td_string!(locale, session_expired_action)}</p> },
+    );
     let retry = error.is_retryable().then(|| {
         view! {
             <button type="button" class="lh-button lh-button--primary" on:click=move |_| on_retry.run(())>
-                {t!(i18n, retry)}
+                {td_string!(locale, retry)}
             </button>
         }
     });
