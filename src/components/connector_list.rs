@@ -274,6 +274,7 @@ fn ConnectorItem(
                 alt=""
                 width="32"
                 height="32"
+                loading="lazy"
                 decoding="async"
                 on:error=move |_| set_logo_failed.set(true)
             />
