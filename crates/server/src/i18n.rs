@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use linkhub_protocol::validate::FieldError;
@@ -39,8 +39,6 @@ static CATALOG: LazyLock<Vec<BTreeMap<String, String>>> = LazyLock::new(|| {
 });
 
 impl Lang {
-    pub const ENGLISH: Lang = Lang(0);
-
     /// The catalog's language for one tag (`fr-CA` → French), if it has it.
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?;
@@ -55,15 +53,6 @@ impl Lang {
         accept_language::parse(accept_language)
             .iter()
             .find_map(|tag| Lang::from_tag(tag))
-            .unwrap_or_default()
-    }
-
-    /// The language a request asks for.
-    pub fn of(headers: &HeaderMap) -> Lang {
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map(Lang::negotiate)
             .unwrap_or_default()
     }
 
@@ -105,19 +94,29 @@ impl Lang {
 }
 
 tokio::task_local! {
-    /// The language of the request being answered.
-    static CURRENT: Lang;
+    /// The `Accept-Language` of the request being answered.
+    static ACCEPT_LANGUAGE: Option<HeaderValue>;
 }
 
-/// Middleware: answers the request in the language it asks for ([`current`]).
+/// Middleware: keeps the request's `Accept-Language` for [`current`]. It is only parsed
+/// when an answer has words for a user in it, not for every file and API call.
 pub async fn negotiate(req: Request, next: Next) -> Response {
-    let lang = Lang::of(req.headers());
-    CURRENT.scope(lang, next.run(req)).await
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
+    ACCEPT_LANGUAGE.scope(accept, next.run(req)).await
 }
 
-/// The language of the request being answered (English outside one).
+/// The language of the request being answered (English outside one, or when it asks for
+/// none the catalog has).
 pub fn current() -> Lang {
-    CURRENT.try_with(|l| *l).unwrap_or_default()
+    ACCEPT_LANGUAGE
+        .try_with(|v| {
+            v.as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::negotiate)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// A message for an end user, put in their language when the answer is written.
@@ -204,7 +203,7 @@ mod tests {
             "La valeur doit contenir example.com."
         );
         assert_eq!(
-            Lang::ENGLISH.field_error(&FieldError::Pattern {
+            Lang::default().field_error(&FieldError::Pattern {
                 message: Some("Use lowercase letters.".into())
             }),
             "Use lowercase letters."
