@@ -28,10 +28,11 @@ pub mod theme;
 #[cfg(test)]
 mod test_support;
 
-/// Mounts the widget into `<body>`; called once by `main` in the browser.
+/// Mounts the widget into `<body>`; called once by `main` in the browser. (No panic hook:
+/// the release build panics with `-Cpanic=immediate-abort`, which traps without calling
+/// one; see `SIZE_FLAGS` in `xtask/src/build.rs`.)
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
-    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }
 
