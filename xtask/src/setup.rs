@@ -28,7 +28,8 @@ const APT_PACKAGES: &[(&str, &str)] = &[
 type Step = (&'static str, fn() -> Result);
 
 pub fn setup() -> Result {
-    let steps: [Step; 7] = [
+    let steps: [Step; 8] = [
+        ("free disk space", disk_space),
         ("wasm32 target and rust-src", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen CLI", wasm_bindgen),
@@ -43,6 +44,46 @@ pub fn setup() -> Result {
         f()?;
     }
     info(TAG, "everything is installed");
+    Ok(())
+}
+
+/// What a full `cargo xtask test` leaves under `target/` on a fresh clone: the debug builds
+/// of the workspace for the tests, the server's bench profile, the wasm test builds and the
+/// release widget with its rebuilt standard library.
+const BUILD_GIB: u64 = 8;
+
+/// Warns, before hours of building, when the disk holding `target/` is nearly full: a build
+/// that runs out of space fails late, deep in a linker, with "Bus error" or "No space left".
+fn disk_space() -> Result {
+    let target = root().join("target");
+    let probe = if target.exists() { target } else { root() };
+    let out = crate::util::output(cmd("df").args(["-Pk"]).arg(&probe))?;
+    let free_kib = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse::<u64>().ok());
+    let Some(free_kib) = free_kib else {
+        info(TAG, "could not read the free space from `df`; carrying on");
+        return Ok(());
+    };
+    let free_gib = free_kib as f64 / (1024.0 * 1024.0);
+    if free_kib < BUILD_GIB * 1024 * 1024 {
+        info(
+            TAG,
+            &format!(
+                "WARNING: {free_gib:.1} GiB free under {}; a full build and test run needs about \
+                 {BUILD_GIB} GiB there. If it fails with \"No space left on device\", free some \
+                 space (`cargo clean` removes this checkout's builds) and run it again.",
+                probe.display()
+            ),
+        );
+    } else {
+        info(
+            TAG,
+            &format!("{free_gib:.1} GiB free under {}", probe.display()),
+        );
+    }
     Ok(())
 }
 

@@ -62,9 +62,15 @@ pub fn tool_path() -> String {
 }
 
 /// A command run from the workspace root with the tool PATH.
+///
+/// Under CI (`CI` set), cargo builds without incremental caches: a fresh clone builds once
+/// and never reuses them, and they would double what the build writes to disk.
 pub fn cmd(program: impl AsRef<OsStr>) -> Command {
     let mut c = Command::new(program);
     c.current_dir(root()).env("PATH", tool_path());
+    if std::env::var_os("CI").is_some() && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        c.env("CARGO_INCREMENTAL", "0");
+    }
     c
 }
 
