@@ -17,11 +17,7 @@ use crate::theme::{Brand, Mode, ThemeInput};
 /// The whole widget.
 #[component]
 pub fn App() -> impl IntoView {
-    view! {
-        <I18nContextProvider>
-            <Boot />
-        </I18nContextProvider>
-    }
+    view! { <Boot /> }
 }
 
 /// How this page was opened.
@@ -58,7 +54,10 @@ fn start() -> Start {
 /// Waits for the host's options when embedded, then shows the hub.
 #[component]
 fn Boot() -> impl IntoView {
-    let i18n = use_i18n();
+    // Until the hub knows its config, the browser's languages decide (the embedded frame's
+    // "Loading…" and its errors).
+    let locale = crate::locale::for_browser(None);
+    provide_context(locale);
     match start() {
         Start::Standalone(config) => view! { <Hub config=config /> }.into_any(),
         Start::Embedded(origin) => {
@@ -77,7 +76,7 @@ fn Boot() -> impl IntoView {
             });
             on_escape_close();
             (move || match config.get() {
-                None => loading(t!(i18n, loading_connectors)).into_any(),
+                None => loading(td!(locale, loading_connectors)).into_any(),
                 Some(Ok(config)) => view! { <Hub config=config /> }.into_any(),
                 Some(Err(ChunkError)) => {
                     view! { <ErrorScreen error=api::ApiError::Network on_retry=retry /> }.into_any()
@@ -153,26 +152,20 @@ fn on_escape_close() {
 /// Chooses the locale from the config and shows the session's screens.
 #[component]
 pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = crate::locale::choose(
-        config.as_ref().and_then(|c| c.locale.as_deref()),
-        crate::locale::browser_languages()
-            .iter()
-            .map(String::as_str),
-    );
-    // In an effect: the provider's own first effect sets its initial (browser) locale, and
-    // this one, created after it, runs after it. The provider mirrors the locale into
-    // `<html lang dir>`; the root below carries it too, so the widget's markup states its
-    // language and direction on its own (and a style sheet can key off the root).
-    Effect::new(move |_| i18n.set_locale(locale));
-    let lang = move || i18n.get_locale().as_str();
-    let dir = move || crate::locale::dir(i18n.get_locale());
+    let locale = crate::locale::for_browser(config.as_ref().and_then(|c| c.locale.as_deref()));
+    // The hub's language is chosen once, here: every text below is written in it, without
+    // reactive text. The page (`<html lang dir>`) and the root below both state it, so the
+    // widget's markup carries its language and direction on its own (and a style sheet can
+    // key off the root).
+    provide_context(locale);
+    crate::locale::mark_document(locale);
+    let (lang, dir) = (locale.as_str(), crate::locale::dir(locale));
     let Some(mut config) = config else {
         return view! {
             <main class="lh-hub" lang=lang dir=dir>
                 <StatusScreen
-                    title=move || t_string!(i18n, no_session_title).to_string()
-                    body=move || t_string!(i18n, no_session_body).to_string()
+                    title=move || td_string!(locale, no_session_title).to_string()
+                    body=move || td_string!(locale, no_session_body).to_string()
                 />
             </main>
         }
@@ -198,10 +191,10 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         <main class=class lang=lang dir=dir>
             <header class="lh-hub__header">
                 <BrandMark brand=brand whitelabel=whitelabel />
-                <h1 class="lh-hub__title">{t!(i18n, app_title)}</h1>
+                <h1 class="lh-hub__title">{td!(locale, app_title)}</h1>
             </header>
             <ConnectorsScreen />
-            {(!whitelabel).then(|| view! { <footer class="lh-hub__footer">{t!(i18n, powered_by)}</footer> })}
+            {(!whitelabel).then(|| view! { <footer class="lh-hub__footer">{td!(locale, powered_by)}</footer> })}
         </main>
     }
     .into_any()
@@ -216,7 +209,7 @@ fn BrandMark(
     /// No linkhub branding.
     whitelabel: bool,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     match brand {
         Some(Brand { name, logo }) => Some(
             view! {
@@ -235,7 +228,7 @@ fn BrandMark(
                         <rect width="32" height="32" rx="8" />
                         <path d="M11 9v14h10" />
                     </svg>
-                    <span class="lh-brand__name">{t!(i18n, linkhub_name)}</span>
+                    <span class="lh-brand__name">{td!(locale, linkhub_name)}</span>
                 </p>
             }
             .into_any(),
@@ -248,7 +241,7 @@ fn BrandMark(
 /// if the screen goes away first.
 #[component]
 fn ConnectorsScreen() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let cfg = StoredValue::new(use_config());
     // `None` while loading.
     let loaded = RwSignal::new(None::<Result<(ConnectorList, HubSettings), api::ApiError>>);
@@ -262,7 +255,7 @@ fn ConnectorsScreen() -> impl IntoView {
         }
     });
     move || match loaded.get() {
-        None => loading(t!(i18n, loading_connectors)).into_any(),
+        None => loading(td!(locale, loading_connectors)).into_any(),
         Some(Ok((list, settings))) => view! {
             <Navigator
                 connectors=list.integrations
@@ -349,7 +342,7 @@ fn lazy_page(
         Failed,
         Ready,
     }
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let stage = RwSignal::new(Stage::Loading);
     let args = StoredValue::new((connector, existing_account_id));
     // The page, from its chunk: taken by the view once it is ready.
@@ -368,7 +361,7 @@ fn lazy_page(
         }
     });
     move || match stage.get() {
-        Stage::Loading => loading(t!(i18n, loading_connector)).into_any(),
+        Stage::Loading => loading(td!(locale, loading_connector)).into_any(),
         Stage::Ready => page.try_update_value(Option::take).flatten().into_any(),
         Stage::Failed => view! {
             {on_back.map(|cb| view! { <BackButton on_back=cb /> })}
@@ -473,14 +466,34 @@ mod tests {
     use crate::test_support::{render, render_in};
 
     #[test]
-    fn the_root_states_the_locale_and_arabic_runs_right_to_left() {
+    fn the_root_states_the_host_s_locale_and_arabic_runs_right_to_left() {
+        let hub = |locale: &str| {
+            let config = HubConfig {
+                token: "t".into(),
+                locale: Some(locale.into()),
+                ..HubConfig::default()
+            };
+            render(move || view! { <Hub config=Some(config) /> })
+        };
+        let html = hub("ar");
+        assert!(html.contains("lang=\"ar\" dir=\"rtl\""), "{html}");
+        assert!(
+            html.contains("ربط"),
+            "the hub's own words are Arabic: {html}"
+        );
+        let html = hub("ja-JP");
+        assert!(html.contains("lang=\"ja\" dir=\"ltr\""), "{html}");
+        // A language the widget does not have: the browser's (none natively), then English.
+        let html = hub("tlh");
+        assert!(html.contains("lang=\"en\" dir=\"ltr\""), "{html}");
+    }
+
+    #[test]
+    fn without_a_session_the_page_says_so_in_the_browser_s_language() {
+        // Natively there is no browser language: English, whatever the surrounding context.
         let html = render_in(Locale::ar, || view! { <Hub config=None /> });
-        assert!(html.contains("lang=\"ar\""), "{html}");
-        assert!(html.contains("dir=\"rtl\""), "{html}");
-        assert!(html.contains("هذا الرابط غير مكتمل"), "{html}");
-        let html = render_in(Locale::ja, || view! { <Hub config=None /> });
-        assert!(html.contains("lang=\"ja\""), "{html}");
-        assert!(html.contains("dir=\"ltr\""), "{html}");
+        assert!(html.contains("lang=\"en\""), "{html}");
+        assert!(html.contains("This link is incomplete"), "{html}");
     }
 
     #[test]

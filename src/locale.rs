@@ -21,6 +21,38 @@ pub fn choose<'a>(
         .unwrap_or_default()
 }
 
+/// [`choose`] with this browser's languages.
+pub fn for_browser(requested: Option<&str>) -> Locale {
+    let browser = browser_languages();
+    choose(requested, browser.iter().map(String::as_str))
+}
+
+/// The hub's language, as the nearest `Hub` (or, before it, `Boot`) chose it; English
+/// outside them.
+///
+/// A hub's language never changes while it is shown, so the widget writes its words once
+/// (`td!`/`td_string!`) instead of through leptos_i18n's reactive context: no reactive text
+/// node per message, and no browser-language detection the widget does on its own anyway
+/// (together 19.6 KB gzip of the first screen's wasm).
+pub fn use_locale() -> Locale {
+    leptos::prelude::use_context::<Locale>().unwrap_or_default()
+}
+
+/// States the hub's language and direction on the page itself (`<html lang dir>`), for
+/// screen readers and the browser's own text handling outside the hub's root.
+pub fn mark_document(locale: Locale) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("lang", locale.as_str());
+        let _ = root.set_attribute("dir", dir(locale));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = locale;
+}
+
 /// The widget's locale for one language tag, if it has one.
 pub fn supported(tag: &str) -> Option<Locale> {
     let primary = tag.trim().split(['-', '_']).next()?;

@@ -4,8 +4,7 @@ use leptos::prelude::*;
 
 use crate::i18n::Locale;
 
-/// Renders `view` to HTML under a fresh owner with the English translations provided (the
-/// full `I18nContextProvider` needs an async executor natively), minus hydration markers.
+/// Renders `view` to HTML under a fresh owner in English, minus hydration markers.
 pub fn render<V: IntoView + 'static>(view: impl FnOnce() -> V) -> String {
     render_in(Locale::en, view)
 }
@@ -16,9 +15,7 @@ pub fn render_in<V: IntoView + 'static>(locale: Locale, view: impl FnOnce() -> V
     let _ = any_spawner::Executor::init_custom_executor(NoopExecutor);
     let owner = Owner::new();
     let html = owner.with(|| {
-        let ctx =
-            leptos_i18n::context::init_i18n_subcontext::<Locale>(Some(Signal::stored(locale)));
-        provide_context(ctx);
+        provide_context(locale);
         view().to_html()
     });
     html.replace("<!>", "")

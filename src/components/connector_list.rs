@@ -125,7 +125,7 @@ pub fn ConnectorList(
 ) -> impl IntoView {
     // The list is written once in the hub's language, which is set before the connectors
     // arrive and does not change while the hub is open: no text of it is reactive.
-    let locale = use_i18n().get_locale_untracked();
+    let locale = crate::locale::use_locale();
     let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
     let cats = categories(&all);
     let count = all.len();
@@ -261,7 +261,7 @@ fn ConnectorItem(
     /// Called when the user opens it.
     on_select: Option<Callback<ConnectorSummary>>,
 ) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = crate::locale::use_locale();
     let initial = initial_mark(&connector.name);
     let category = connector.category.clone();
     // The lettered mark is always there, shown by the style sheet when there is no logo or

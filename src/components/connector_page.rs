@@ -24,7 +24,7 @@ pub fn ConnectorPage(
     #[prop(optional)]
     on_back: Option<Callback<()>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let cfg = use_config();
     provide_context(crate::host::SelectedProvider(connector.provider.clone()));
     crate::host::emit(crate::host::HostEvent::SelectConnector {
@@ -41,7 +41,7 @@ pub fn ConnectorPage(
             // The connector's own text (labels, descriptions, its validation messages) in
             // the widget's language where the catalog has it; English otherwise.
             if let Ok((detail, _)) = &mut loaded {
-                detail.config.localize(i18n.get_locale_untracked().as_str());
+                detail.config.localize(locale.as_str());
             }
             loaded
         }
@@ -72,7 +72,7 @@ pub fn ConnectorPage(
                 </div>
             </header>
             <Transition fallback=move || {
-                view! { <p class="lh-hub__loading" role="status">{t!(i18n, loading_connector)}</p> }
+                view! { <p class="lh-hub__loading" role="status">{td!(locale, loading_connector)}</p> }
             }>
                 {move || {
                     detail
@@ -102,12 +102,12 @@ pub fn BackButton(
     /// Called on click.
     on_back: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     view! {
         <button type="button" class="lh-button lh-page__back" on:click=move |_| on_back.run(())>
             <span class="lh-icon--flip" aria-hidden="true">"←"</span>
             " "
-            {t!(i18n, back)}
+            {td!(locale, back)}
         </button>
     }
 }
@@ -139,7 +139,7 @@ pub fn ConnectorBody(
     /// The account being edited, if any.
     account: Option<HubAccount>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let config = detail.config;
     let unanchored = |position: NoticePosition| {
         config
@@ -165,8 +165,8 @@ pub fn ConnectorBody(
             view! {
                 <p class="lh-page__support">
                     <a href=s.link target="_blank" rel="noopener noreferrer">
-                        {t!(i18n, support_link, name = name.clone())}
-                        <span class="lh-visually-hidden">" " {t!(i18n, opens_new_tab)}</span>
+                        {td!(locale, support_link, name = name.clone())}
+                        <span class="lh-visually-hidden">" " {td!(locale, opens_new_tab)}</span>
                     </a>
                     " "
                     <span class="lh-page__support-text">{s.description}</span>

@@ -26,7 +26,7 @@ pub fn ErrorScreen(
 ) -> impl IntoView {
     // Written once, in the hub's language: it is set before any request can fail (only the
     // embed code failing to load comes earlier, and is told in the browser's language).
-    let locale = use_i18n().get_locale_untracked();
+    let locale = crate::locale::use_locale();
     let kind = match error {
         ApiError::SessionExpired => Failure::Expired,
         ApiError::Network => Failure::Network,

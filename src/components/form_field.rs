@@ -11,7 +11,6 @@ use crate::components::linking_form::{FormContext, use_form};
 use crate::components::notice::{NoticeView, notice_id};
 use crate::form;
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 
 /// The DOM id of a field's input (labels, `aria-describedby`, focus on submit).
 pub fn input_id(key: &str) -> String {
@@ -20,18 +19,18 @@ pub fn input_id(key: &str) -> String {
 
 /// The user-facing message of a validation error, in the current locale. A connector's
 /// own `validation.error` is kept as written: it is more precise than any generic text.
-pub fn field_error_message(i18n: I18nContext<Locale>, err: &FieldError) -> String {
+pub fn field_error_message(locale: Locale, err: &FieldError) -> String {
     match err {
-        FieldError::Required => t_string!(i18n, err_required).to_string(),
+        FieldError::Required => td_string!(locale, err_required).to_string(),
         FieldError::Pattern { message: Some(m) } => m.clone(),
-        FieldError::Pattern { message: None } => t_string!(i18n, err_pattern).to_string(),
+        FieldError::Pattern { message: None } => td_string!(locale, err_pattern).to_string(),
         FieldError::Domain { domain } => {
-            crate::locale::fill(t_string!(i18n, err_domain), "domain", domain)
+            crate::locale::fill(td_string!(locale, err_domain), "domain", domain)
         }
-        FieldError::NotAnOption => t_string!(i18n, err_not_an_option).to_string(),
-        FieldError::NotANumber => t_string!(i18n, err_not_a_number).to_string(),
-        FieldError::InvalidPattern => t_string!(i18n, err_invalid_pattern).to_string(),
-        FieldError::UnknownField => t_string!(i18n, err_unknown_field).to_string(),
+        FieldError::NotAnOption => td_string!(locale, err_not_an_option).to_string(),
+        FieldError::NotANumber => td_string!(locale, err_not_a_number).to_string(),
+        FieldError::InvalidPattern => td_string!(locale, err_invalid_pattern).to_string(),
+        FieldError::UnknownField => td_string!(locale, err_unknown_field).to_string(),
     }
 }
 
@@ -44,7 +43,7 @@ pub fn FormField(
     #[prop(optional)]
     notices: Vec<Notice>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let Some(ctx) = use_form() else {
         return ().into_any();
     };
@@ -71,7 +70,7 @@ pub fn FormField(
             }
             ctx.values
                 .with(|v| field.with_value(|f| form::field_error(f, v, &BrowserPatterns)))
-                .map(|e| field_error_message(i18n, &e))
+                .map(|e| field_error_message(locale, &e))
         }
     };
     let error = Memo::new(move |_| error());
@@ -109,7 +108,7 @@ pub fn FormField(
         .map(|tip| {
             view! {
                 <details class="lh-field__tip">
-                    <summary>{t!(i18n, more_help)}</summary>
+                    <summary>{td!(locale, more_help)}</summary>
                     <p>{tip}</p>
                 </details>
             }
@@ -142,7 +141,7 @@ pub fn FormField(
                 })}
                 {(!required).then(|| view! {
                     // The brackets are in the catalog: Japanese uses full-width ones.
-                    <span class="lh-field__optional">{t!(i18n, optional)}</span>
+                    <span class="lh-field__optional">{td!(locale, optional)}</span>
                 })}
             </div>
             {desc}
@@ -171,7 +170,7 @@ fn FieldInput(
     /// `aria-invalid`.
     invalid: Signal<bool>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let (key, field_type, read_only, required, masked, placeholder, options, label) = field
         .with_value(|f| {
             (
@@ -235,7 +234,7 @@ fn FieldInput(
                     on:change=on_input
                     on:blur=on_blur
                 >
-                    {(!has_default).then(|| view! { <option value="">{t!(i18n, choose_option)}</option> })}
+                    {(!has_default).then(|| view! { <option value="">{td!(locale, choose_option)}</option> })}
                     {options
                         .into_iter()
                         .map(|o| {
@@ -312,9 +311,9 @@ fn FieldInput(
                 // `{field}` rather than `{{ field }}`: see `field_error_message`.
                 aria-label=move || {
                     let named = if revealed.get() {
-                        t_string!(i18n, hide_secret_named)
+                        td_string!(locale, hide_secret_named)
                     } else {
-                        t_string!(i18n, show_secret_named)
+                        td_string!(locale, show_secret_named)
                     };
                     named.to_string().replace("{field}", &label)
                 }
@@ -322,9 +321,9 @@ fn FieldInput(
             >
                 {move || {
                     if revealed.get() {
-                        t_string!(i18n, hide_secret).to_string()
+                        td_string!(locale, hide_secret).to_string()
                     } else {
-                        t_string!(i18n, show_secret).to_string()
+                        td_string!(locale, show_secret).to_string()
                     }
                 }}
             </button>
@@ -339,9 +338,9 @@ fn FieldInput(
             .unwrap_or_default()
             .to_owned();
         if tail.is_empty() {
-            t!(i18n, saved_secret_hidden).into_any()
+            td!(locale, saved_secret_hidden).into_any()
         } else {
-            t!(i18n, saved_secret, tail = tail).into_any()
+            td!(locale, saved_secret, tail = tail).into_any()
         }
     };
     let focus_id = id.clone();
@@ -359,7 +358,7 @@ fn FieldInput(
             <div class="lh-field__redacted" hidden=move || !redacted()>
                 <span class="lh-field__saved">{saved}</span>
                 <button type="button" class="lh-button" on:click=edit_secret>
-                    {t!(i18n, edit_secret)}
+                    {td!(locale, edit_secret)}
                     <span class="lh-visually-hidden">" " {label.clone()}</span>
                 </button>
             </div>

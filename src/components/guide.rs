@@ -25,14 +25,14 @@ fn guide_lang(guide: &Guide) -> (String, &'static str) {
 
 /// `lang` and `dir` of the hub's own words inside guide content.
 #[derive(Clone, Copy)]
-struct HubLang(leptos_i18n::I18nContext<Locale>);
+struct HubLang(Locale);
 
 impl HubLang {
-    fn lang(self) -> impl Fn() -> &'static str + Copy {
-        move || self.0.get_locale().as_str()
+    fn lang(self) -> &'static str {
+        self.0.as_str()
     }
-    fn dir(self) -> impl Fn() -> &'static str + Copy {
-        move || crate::locale::dir(self.0.get_locale())
+    fn dir(self) -> &'static str {
+        crate::locale::dir(self.0)
     }
 }
 
@@ -42,7 +42,7 @@ pub fn GuideView(
     /// `config.guide`.
     guide: Guide,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let cfg = use_config();
     let whitelabel = cfg.whitelabel;
     // The host's scopes pick the steps until the user chooses an action of their own.
@@ -58,7 +58,7 @@ pub fn GuideView(
             let lang = lang.clone();
             view! {
                 <fieldset class="lh-guide__actions">
-                    <legend class="lh-guide__actions-label">{t!(i18n, guide_actions_label)}</legend>
+                    <legend class="lh-guide__actions-label">{td!(locale, guide_actions_label)}</legend>
                     <label class="lh-guide__action">
                         <input
                             type="radio"
@@ -67,7 +67,7 @@ pub fn GuideView(
                             prop:checked=move || chosen.with(Option::is_none)
                             on:change=move |_| chosen.set(None)
                         />
-                        {t!(i18n, guide_actions_all)}
+                        {td!(locale, guide_actions_all)}
                     </label>
                     {actions
                         .into_iter()
@@ -96,7 +96,7 @@ pub fn GuideView(
     let summary = guide.with_value(|g| g.summary.clone());
     view! {
         <section class="lh-guide" aria-labelledby="lh-guide-heading">
-            <h3 id="lh-guide-heading" class="lh-guide__heading">{t!(i18n, guide_heading)}</h3>
+            <h3 id="lh-guide-heading" class="lh-guide__heading">{td!(locale, guide_heading)}</h3>
             <p class="lh-guide__title" lang=lang.clone() dir=dir>{title}</p>
             {(!summary.is_empty()).then(|| view! {
                 <p class="lh-guide__summary" lang=lang.clone() dir=dir>{summary}</p>
@@ -191,24 +191,24 @@ fn Callout(
     /// Its content.
     body: Vec<Block>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let hub = HubLang(i18n);
+    let locale = crate::locale::use_locale();
+    let hub = HubLang(locale);
     let (class, label) = match kind {
         CalloutKind::Warning => (
             "lh-callout lh-callout--warning",
-            Signal::derive(move || t_string!(i18n, callout_warning).to_string()),
+            Signal::derive(move || td_string!(locale, callout_warning).to_string()),
         ),
         CalloutKind::Note => (
             "lh-callout lh-callout--note",
-            Signal::derive(move || t_string!(i18n, callout_note).to_string()),
+            Signal::derive(move || td_string!(locale, callout_note).to_string()),
         ),
         CalloutKind::Tip => (
             "lh-callout lh-callout--tip",
-            Signal::derive(move || t_string!(i18n, callout_tip).to_string()),
+            Signal::derive(move || td_string!(locale, callout_tip).to_string()),
         ),
         CalloutKind::Info => (
             "lh-callout lh-callout--info",
-            Signal::derive(move || t_string!(i18n, callout_info).to_string()),
+            Signal::derive(move || td_string!(locale, callout_info).to_string()),
         ),
     };
     view! {
@@ -244,12 +244,12 @@ fn GuideLink(
     /// The link text.
     children: Vec<Inline>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let hub = HubLang(i18n);
+    let locale = crate::locale::use_locale();
+    let hub = HubLang(locale);
     view! {
         <a href=href target="_blank" rel="noopener noreferrer">
             {inlines(children)}
-            <span class="lh-visually-hidden" lang=hub.lang()>" " {t!(i18n, opens_new_tab)}</span>
+            <span class="lh-visually-hidden" lang=hub.lang()>" " {td!(locale, opens_new_tab)}</span>
         </a>
     }
 }
@@ -268,8 +268,8 @@ pub fn CopyCode(
     /// The code shown and copied.
     code: String,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let hub = HubLang(i18n);
+    let locale = crate::locale::use_locale();
+    let hub = HubLang(locale);
     let state = RwSignal::new(CopyState::Idle);
     let text = StoredValue::new(code.clone());
     let copy = move |_| {
@@ -288,9 +288,9 @@ pub fn CopyCode(
             <code class="lh-code__text">{code.clone()}</code>
             <button type="button" class="lh-code__copy" on:click=copy lang=hub.lang() dir=hub.dir()>
                 {move || match state.get() {
-                    CopyState::Idle => t_string!(i18n, copy).to_string(),
-                    CopyState::Copied => t_string!(i18n, copied).to_string(),
-                    CopyState::Failed => t_string!(i18n, copy_failed).to_string(),
+                    CopyState::Idle => td_string!(locale, copy).to_string(),
+                    CopyState::Copied => td_string!(locale, copied).to_string(),
+                    CopyState::Failed => td_string!(locale, copy_failed).to_string(),
                 }}
                 // The button's accessible name says what it copies.
                 <span class="lh-visually-hidden">" " {code.clone()}</span>
@@ -299,8 +299,8 @@ pub fn CopyCode(
             <span class="lh-visually-hidden" role="status">
                 {move || match state.get() {
                     CopyState::Idle => String::new(),
-                    CopyState::Copied => t_string!(i18n, copied).to_string(),
-                    CopyState::Failed => t_string!(i18n, copy_failed).to_string(),
+                    CopyState::Copied => td_string!(locale, copied).to_string(),
+                    CopyState::Failed => td_string!(locale, copy_failed).to_string(),
                 }}
             </span>
         </span>

@@ -72,7 +72,7 @@ pub fn LinkingForm(
     /// Edit mode: the stored account (secrets redacted).
     account: Option<HubAccount>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let cfg = use_config();
     let initial = form::initial_values(&config, account.as_ref());
     let editing = account.as_ref().map(|a| a.secure_id.clone());
@@ -201,11 +201,11 @@ pub fn LinkingForm(
         };
         view! {
             <div class="lh-preview">
-                <span class="lh-preview__label" id="lh-preview-label">{t!(i18n, preview_label)}</span>
+                <span class="lh-preview__label" id="lh-preview-label">{td!(locale, preview_label)}</span>
                 <output class="lh-preview__value" aria-labelledby="lh-preview-label" aria-live="polite" dir="auto">
                     {move || match text() {
                         Some(url) => url,
-                        None => t_string!(i18n, preview_pending).to_string(),
+                        None => td_string!(locale, preview_pending).to_string(),
                     }}
                 </output>
             </div>
@@ -214,26 +214,28 @@ pub fn LinkingForm(
     let banner_view = move || {
         banner.get().map(|b| {
             let text = match b {
-                Banner::FixFields => t!(i18n, fix_fields).into_any(),
-                Banner::Refused(message) => t!(i18n, server_refused, message = message).into_any(),
-                Banner::Network => t!(i18n, submit_network).into_any(),
-                Banner::Server(status) => t!(i18n, submit_server, status = status).into_any(),
-                Banner::Provider(message) => {
-                    t!(i18n, submit_provider, message = message).into_any()
+                Banner::FixFields => td!(locale, fix_fields).into_any(),
+                Banner::Refused(message) => {
+                    td!(locale, server_refused, message = message).into_any()
                 }
-                Banner::Decode => t!(i18n, submit_decode).into_any(),
-                Banner::NothingChanged => t!(i18n, nothing_changed).into_any(),
+                Banner::Network => td!(locale, submit_network).into_any(),
+                Banner::Server(status) => td!(locale, submit_server, status = status).into_any(),
+                Banner::Provider(message) => {
+                    td!(locale, submit_provider, message = message).into_any()
+                }
+                Banner::Decode => td!(locale, submit_decode).into_any(),
+                Banner::NothingChanged => td!(locale, nothing_changed).into_any(),
             };
             view! { <p class="lh-form__banner" role="alert">{text}</p> }
         })
     };
     let oauth_name = config.with_value(|c| c.name.clone());
     let button_text = move || match (is_edit, pending.get()) {
-        (false, false) if oauth => t!(i18n, oauth_connect, name = oauth_name.clone()).into_any(),
-        (false, false) => t_string!(i18n, connect).to_string().into_any(),
-        (false, true) => t_string!(i18n, connecting).to_string().into_any(),
-        (true, false) => t_string!(i18n, save).to_string().into_any(),
-        (true, true) => t_string!(i18n, saving).to_string().into_any(),
+        (false, false) if oauth => td!(locale, oauth_connect, name = oauth_name.clone()).into_any(),
+        (false, false) => td_string!(locale, connect).to_string().into_any(),
+        (false, true) => td_string!(locale, connecting).to_string().into_any(),
+        (true, false) => td_string!(locale, save).to_string().into_any(),
+        (true, true) => td_string!(locale, saving).to_string().into_any(),
     };
     let form = view! {
         <form
@@ -245,17 +247,17 @@ pub fn LinkingForm(
         >
             <h3 id="lh-form-heading" class="lh-form__heading">
                 {if is_edit {
-                    t!(i18n, edit_heading, name = heading.clone()).into_any()
+                    td!(locale, edit_heading, name = heading.clone()).into_any()
                 } else {
-                    t!(i18n, form_heading, name = heading.clone()).into_any()
+                    td!(locale, form_heading, name = heading.clone()).into_any()
                 }}
             </h3>
             {oauth.then(|| {
                 view! {
-                    <p class="lh-form__intro">{t!(i18n, oauth_intro, name = heading.clone())}</p>
+                    <p class="lh-form__intro">{td!(locale, oauth_intro, name = heading.clone())}</p>
                 }
             })}
-            <p class="lh-form__required-note">{t!(i18n, required_note)}</p>
+            <p class="lh-form__required-note">{td!(locale, required_note)}</p>
             {fields}
             {preview}
             {banner_view}
@@ -263,8 +265,8 @@ pub fn LinkingForm(
             <p class="lh-visually-hidden" role="status" aria-live="polite">
                 {move || match (pending.get(), is_edit) {
                     (false, _) => String::new(),
-                    (true, false) => t_string!(i18n, connecting).to_string(),
-                    (true, true) => t_string!(i18n, saving).to_string(),
+                    (true, false) => td_string!(locale, connecting).to_string(),
+                    (true, true) => td_string!(locale, saving).to_string(),
                 }}
             </p>
             <button

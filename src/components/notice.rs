@@ -16,15 +16,15 @@ pub fn NoticeView(
     /// The notice from `config.configNotices`.
     notice: Notice,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let (class, label) = match notice.kind {
         NoticeKind::Warning => (
             "lh-notice lh-notice--warning",
-            Signal::derive(move || t_string!(i18n, notice_warning).to_string()),
+            Signal::derive(move || td_string!(locale, notice_warning).to_string()),
         ),
         NoticeKind::Info => (
             "lh-notice lh-notice--info",
-            Signal::derive(move || t_string!(i18n, notice_info).to_string()),
+            Signal::derive(move || td_string!(locale, notice_info).to_string()),
         ),
     };
     let id = notice_id(&notice);

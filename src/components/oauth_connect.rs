@@ -126,7 +126,7 @@ pub fn OAuthStatus(
     /// Starts again (runs in the click handler, so the popup may open).
     on_retry: Callback<()>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let name = StoredValue::new(name);
     on_cleanup(move || flow.stop());
     let cancel = move |_| {
@@ -142,16 +142,18 @@ pub fn OAuthStatus(
         let state = flow.state.get();
         let message = match &state {
             OAuthState::Idle | OAuthState::Linked(_) | OAuthState::Expired => None,
-            OAuthState::Blocked => Some(t!(i18n, oauth_blocked).into_any()),
-            OAuthState::Starting => Some(t!(i18n, oauth_starting).into_any()),
+            OAuthState::Blocked => Some(td!(locale, oauth_blocked).into_any()),
+            OAuthState::Starting => Some(td!(locale, oauth_starting).into_any()),
             OAuthState::Waiting { .. } => {
-                Some(t!(i18n, oauth_waiting, name = name.get_value()).into_any())
+                Some(td!(locale, oauth_waiting, name = name.get_value()).into_any())
             }
-            OAuthState::Failed(m) => Some(t!(i18n, oauth_failed, message = m.clone()).into_any()),
-            OAuthState::TimedOut => Some(t!(i18n, oauth_timeout).into_any()),
-            OAuthState::Closed => Some(t!(i18n, oauth_closed).into_any()),
-            OAuthState::Cancelled => Some(t!(i18n, oauth_cancelled).into_any()),
-            OAuthState::Network => Some(t!(i18n, submit_network).into_any()),
+            OAuthState::Failed(m) => {
+                Some(td!(locale, oauth_failed, message = m.clone()).into_any())
+            }
+            OAuthState::TimedOut => Some(td!(locale, oauth_timeout).into_any()),
+            OAuthState::Closed => Some(td!(locale, oauth_closed).into_any()),
+            OAuthState::Cancelled => Some(td!(locale, oauth_cancelled).into_any()),
+            OAuthState::Network => Some(td!(locale, submit_network).into_any()),
         };
         match state {
             OAuthState::Linked(linked) => view! { <SuccessScreen linked=linked /> }.into_any(),
@@ -174,19 +176,19 @@ pub fn OAuthStatus(
                     <div class="lh-oauth">
                         {message.map(|m| view! { <p class="lh-oauth__status" role="status">{m}</p> })}
                         {busy.then(|| view! {
-                            <button type="button" class="lh-button" on:click=cancel>{t!(i18n, oauth_cancel)}</button>
+                            <button type="button" class="lh-button" on:click=cancel>{td!(locale, oauth_cancel)}</button>
                         })}
                         {can_retry.then(|| view! {
                             <button type="button" class="lh-button lh-button--primary" on:click=retry>
-                                {t!(i18n, retry)}
+                                {td!(locale, retry)}
                             </button>
                         })}
                         {trouble.then(|| view! {
                             <p class="lh-oauth__trouble">
-                                {t!(i18n, oauth_trouble)}
+                                {td!(locale, oauth_trouble)}
                                 " "
                                 <button type="button" class="lh-button" on:click=start_over>
-                                    {t!(i18n, oauth_start_over)}
+                                    {td!(locale, oauth_start_over)}
                                 </button>
                             </p>
                         })}

@@ -21,7 +21,7 @@ pub fn SuccessScreen(
     /// What was linked.
     linked: Linked,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = crate::locale::use_locale();
     let Linked {
         id,
         provider,
@@ -44,23 +44,23 @@ pub fn SuccessScreen(
             <h3 class="lh-status__title" tabindex="-1" node_ref=heading>
                 {move || {
                     if updated {
-                        t_string!(i18n, updated_title).to_string()
+                        td_string!(locale, updated_title).to_string()
                     } else {
-                        t_string!(i18n, success_title).to_string()
+                        td_string!(locale, success_title).to_string()
                     }
                 }}
             </h3>
             <p class="lh-status__body">
                 {if updated {
-                    t!(i18n, updated_body, provider = provider.clone()).into_any()
+                    td!(locale, updated_body, provider = provider.clone()).into_any()
                 } else {
-                    t!(i18n, success_body, provider = provider.clone()).into_any()
+                    td!(locale, success_body, provider = provider.clone()).into_any()
                 }}
             </p>
             <dl class="lh-status__facts">
-                <dt>{t!(i18n, provider_label)}</dt>
+                <dt>{td!(locale, provider_label)}</dt>
                 <dd>{provider2}</dd>
-                <dt>{t!(i18n, account_id_label)}</dt>
+                <dt>{td!(locale, account_id_label)}</dt>
                 <dd><code data-testid="account-id">{id}</code></dd>
             </dl>
         </section>
