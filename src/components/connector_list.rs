@@ -106,11 +106,21 @@ pub fn category_name(locale: Locale, code: &str) -> String {
     name.to_string()
 }
 
-/// The distinct categories of a list, sorted.
-pub fn categories(list: &[ConnectorSummary]) -> Vec<String> {
-    let mut cats: Vec<String> = list.iter().map(|c| c.category.clone()).collect();
-    cats.sort();
-    cats.dedup();
+/// The distinct categories of a list as (code, name in `locale`), in the order of their
+/// names, so the filter reads alphabetically in every language.
+///
+/// Each category goes in at its place as it is met (a handful of them): no sort routine in
+/// the first screen's wasm.
+pub fn categories(locale: Locale, list: &[ConnectorSummary]) -> Vec<(String, String)> {
+    let mut cats: Vec<(String, String)> = Vec::new();
+    for c in list {
+        if cats.iter().any(|(code, _)| *code == c.category) {
+            continue;
+        }
+        let name = category_name(locale, &c.category);
+        let at = cats.partition_point(|(_, n)| *n <= name);
+        cats.insert(at, (c.category.clone(), name));
+    }
     cats
 }
 
@@ -127,7 +137,7 @@ pub fn ConnectorList(
     // arrive and does not change while the hub is open: no text of it is reactive.
     let locale = crate::locale::use_locale();
     let all: Vec<ConnectorSummary> = connectors.into_iter().filter(|c| c.active).collect();
-    let cats = categories(&all);
+    let cats = categories(locale, &all);
     let count = all.len();
     let all: Vec<(ConnectorSummary, String)> = all
         .into_iter()
@@ -193,11 +203,7 @@ pub fn ConnectorList(
                     <option value="">{td_string!(locale, category_all)}</option>
                     {cats
                         .into_iter()
-                        .map(|c| {
-                            let value = c.clone();
-                            let name = category_name(locale, &c);
-                            view! { <option value=value>{name}</option> }
-                        })
+                        .map(|(value, name)| view! { <option value=value>{name}</option> })
                         .collect_view()}
                 </select>
             </label>
@@ -381,13 +387,28 @@ mod tests {
     }
 
     #[test]
-    fn categories_are_distinct_and_sorted() {
+    fn categories_are_distinct_and_in_the_order_of_their_names() {
         let list = [
             connector("B", "hris"),
             connector("A", "crm"),
             connector("C", "hris"),
+            connector("D", "ats"),
+            connector("E", "zz-new"),
         ];
-        assert_eq!(categories(&list), vec!["crm", "hris"]);
+        let codes = |locale| -> Vec<String> {
+            categories(locale, &list)
+                .into_iter()
+                .map(|(code, _)| code)
+                .collect()
+        };
+        // CRM, HR, Recruiting, then zz-new (an unknown code shows as sent).
+        assert_eq!(codes(Locale::en), ["crm", "hris", "ats", "zz-new"]);
+        let named = categories(Locale::fr, &list);
+        let names: Vec<&str> = named.iter().map(|(_, n)| n.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "French names in order");
+        assert_eq!(names.len(), 4);
     }
 
     #[test]
