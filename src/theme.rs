@@ -72,7 +72,7 @@ impl Rgb {
             if c <= 0.04045 {
                 c / 12.92
             } else {
-                ((c + 0.055) / 1.055).powf(2.4)
+                pow((c + 0.055) / 1.055, 2.4)
             }
         };
         0.2126 * channel(self.0) + 0.7152 * channel(self.1) + 0.0722 * channel(self.2)
@@ -82,6 +82,19 @@ impl Rgb {
     fn mix(self, other: Rgb, t: f64) -> Rgb {
         let m = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
         Rgb(m(self.0, other.0), m(self.1, other.1), m(self.2, other.2))
+    }
+}
+
+/// `base` to the power `exp`: in the browser JavaScript's `Math.pow`, so the first screen's
+/// wasm does not carry a software `pow` (1.4 KB) for one colour computation.
+fn pow(base: f64, exp: f64) -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Math::pow(base, exp)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        base.powf(exp)
     }
 }
 
