@@ -130,10 +130,139 @@ fn wasm_modules() -> Result<PathBuf> {
             .arg("-o")
             .arg(module))?;
     }
+    shorten_glue_names(&pkg.join("linkhub_bg.wasm"), &pkg.join("linkhub.js"))?;
     for script in &scripts {
         minify_js(script, true)?;
     }
     Ok(pkg)
+}
+
+/// The module wasm-bindgen's glue gives the main module's imports under.
+const GLUE_MODULE: &str = "./linkhub_bg.js";
+
+/// Gives the names the JS glue and the main module share short ones, in both files.
+///
+/// wasm-bindgen names every import after the JS function and a 16-digit hash
+/// (`__wbg_body_5f971cbc6950ca4f`, 144 of them) and every closure-call export after its
+/// Rust types (up to 400 characters). The names appear in the wasm and again in the glue;
+/// gzip cannot shrink the hashes. Short names take 4.3 KB gzip off the first screen.
+///
+/// The wasm is rewritten through binaryen's text format (`wasm-dis`, `wasm-as`): only the
+/// names of import and export lines change. In the glue, each name must be found as a
+/// whole identifier, or the build stops rather than ship a glue that does not match.
+fn shorten_glue_names(wasm: &std::path::Path, glue: &std::path::Path) -> Result {
+    let text = crate::util::output(cmd("wasm-dis").arg(wasm))?;
+    let import_prefix = format!("(import \"{GLUE_MODULE}\" \"");
+    let mut renames: Vec<(String, String)> = Vec::new();
+    let mut out = String::with_capacity(text.len());
+    let (mut imports, mut exports) = (0, 0);
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some(rest) = trimmed.strip_prefix(&import_prefix) {
+            let (name, tail) = rest.split_once('"').unwrap_or((rest, ""));
+            let short = short_name('i', imports);
+            imports += 1;
+            out.push_str(&format!("{indent}(import \"a\" \"{short}\"{tail}\n"));
+            renames.push((name.to_owned(), short));
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("(export \"") {
+            let (name, tail) = rest.split_once('"').unwrap_or((rest, ""));
+            if name.starts_with("wasm_bindgen_") && name.contains("___convert__closures") {
+                let short = short_name('x', exports);
+                exports += 1;
+                out.push_str(&format!("{indent}(export \"{short}\"{tail}\n"));
+                renames.push((name.to_owned(), short));
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    let js = std::fs::read_to_string(glue)?;
+    if js.matches(&format!("\"{GLUE_MODULE}\"")).count() != 1 {
+        return fail(format!(
+            "{} does not name the module `{GLUE_MODULE}` exactly once: wasm-bindgen's glue \
+             changed; see `shorten_glue_names` in xtask/src/build.rs",
+            glue.display()
+        ));
+    }
+    let js = js.replace(&format!("\"{GLUE_MODULE}\""), "\"a\"");
+    let js = rename_identifiers(&js, &renames, glue)?;
+    let wat = wasm.with_extension("wat");
+    std::fs::write(&wat, out)?;
+    run(cmd("wasm-as")
+        .args(WASM_FEATURES)
+        .arg(&wat)
+        .arg("-o")
+        .arg(wasm))?;
+    std::fs::remove_file(&wat)?;
+    std::fs::write(glue, js)?;
+    info(
+        TAG,
+        &format!("short names for {imports} imports and {exports} exports of the JS glue"),
+    );
+    Ok(())
+}
+
+/// `prefix` and `n` in base 36: `i0`, `i1`, … `iz`, `i10`, … (never a JS keyword).
+fn short_name(prefix: char, mut n: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    loop {
+        digits.push(DIGITS[n % 36] as char);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    std::iter::once(prefix)
+        .chain(digits.into_iter().rev())
+        .collect()
+}
+
+/// `js` with each whole identifier of `renames` replaced; fails if one is not there.
+fn rename_identifiers(
+    js: &str,
+    renames: &[(String, String)],
+    file: &std::path::Path,
+) -> Result<String> {
+    let map: std::collections::HashMap<&str, &str> = renames
+        .iter()
+        .map(|(from, to)| (from.as_str(), to.as_str()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::with_capacity(js.len());
+    let mut rest = js;
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    while let Some(start) = rest.find(is_ident) {
+        out.push_str(&rest[..start]);
+        let word_len = rest[start..]
+            .find(|c: char| !is_ident(c))
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        match map.get(word) {
+            Some(short) => {
+                seen.insert(word);
+                out.push_str(short);
+            }
+            None => out.push_str(word),
+        }
+        rest = &rest[start + word_len..];
+    }
+    out.push_str(rest);
+    if let Some((missing, _)) = renames
+        .iter()
+        .find(|(from, _)| !seen.contains(from.as_str()))
+    {
+        return fail(format!(
+            "{} never names `{missing}`, a name the wasm shares with it: wasm-bindgen's glue \
+             changed; see `shorten_glue_names` in xtask/src/build.rs",
+            file.display()
+        ));
+    }
+    Ok(out)
 }
 
 /// The exports of `wasm-streams` that the widget never uses: JS classes wrapping Rust
@@ -428,7 +557,31 @@ pub fn target_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::sorted_shared_names;
+    use super::{rename_identifiers, short_name, sorted_shared_names};
+
+    #[test]
+    fn short_names_are_distinct_identifiers() {
+        let names: Vec<String> = (0..2000).map(|n| short_name('i', n)).collect();
+        assert_eq!(&names[..3], ["i0", "i1", "i2"]);
+        assert_eq!(names[36], "i10");
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len());
+    }
+
+    #[test]
+    fn only_whole_identifiers_are_renamed() {
+        let renames = vec![("__wbg_body_5f97".to_owned(), "i0".to_owned())];
+        let js = "({__wbg_body_5f97:function(n){return n.body}, __wbg_body_5f97x:1});";
+        let out = rename_identifiers(js, &renames, std::path::Path::new("glue.js"))
+            .expect("the name is there");
+        assert_eq!(
+            out,
+            "({i0:function(n){return n.body}, __wbg_body_5f97x:1});"
+        );
+        let err = rename_identifiers("({})", &renames, std::path::Path::new("glue.js"))
+            .expect_err("a name the glue lacks stops the build");
+        assert!(err.0.contains("__wbg_body_5f97"), "{err}");
+    }
 
     #[test]
     fn the_split_loader_lists_shared_names_in_one_order() {
