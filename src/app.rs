@@ -58,6 +58,7 @@ fn Boot() -> impl IntoView {
     // "Loading…" and its errors).
     let locale = crate::locale::for_browser(None);
     provide_context(locale);
+    crate::locale::mark_document(locale);
     match start() {
         Start::Standalone(config) => view! { <Hub config=config /> }.into_any(),
         Start::Embedded(origin) => {
