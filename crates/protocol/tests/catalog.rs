@@ -451,3 +451,63 @@ fn dagster_and_oneflow_are_translated_into_every_widget_language() {
         }
     }
 }
+
+/// The repository's catalog in French, the widget's second complete language: every
+/// connector's form (labels, descriptions, tooltips, validation messages, option labels),
+/// its notices, its support line and its guide, wherever English has that text.
+#[test]
+fn every_connector_is_translated_into_french() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let catalog = load_catalog(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut keys = 0;
+    for entry in &catalog.connectors {
+        keys += 1;
+        let config = &entry.config;
+        let key = &entry.key;
+        let fr = config
+            .translations
+            .get("fr")
+            .unwrap_or_else(|| panic!("{key}: no [translations.fr]"));
+        assert!(fr.support_description.is_some(), "{key}: support");
+        let guide = fr
+            .guide
+            .as_ref()
+            .unwrap_or_else(|| panic!("{key}: no guide.fr.mdx"));
+        assert_eq!(guide.lang.as_deref(), Some("fr"), "{key}: guide language");
+        for field in &config.config_fields {
+            let at = format!("{key} fr {}", field.key);
+            let ft = fr.fields.get(&field.key).unwrap_or_else(|| panic!("{at}"));
+            assert!(ft.label.is_some(), "{at}: label");
+            assert_eq!(
+                ft.description.is_some(),
+                field.description.is_some(),
+                "{at}: description"
+            );
+            assert_eq!(
+                ft.tooltip.is_some(),
+                field.tooltip.is_some(),
+                "{at}: tooltip"
+            );
+            let has_error = field.validation.as_ref().is_some_and(|v| v.error.is_some());
+            assert_eq!(ft.error.is_some(), has_error, "{at}: validation error");
+            for option in field.options.iter().flatten() {
+                assert!(
+                    ft.options.contains_key(&option.value),
+                    "{at}: option {}",
+                    option.value
+                );
+            }
+        }
+        for notice in &config.config_notices {
+            assert!(
+                fr.notices.contains_key(&notice.key),
+                "{key} fr: notice {}",
+                notice.key
+            );
+        }
+    }
+    assert!(
+        keys >= 16,
+        "the whole demo catalog was read ({keys} connectors)"
+    );
+}
