@@ -147,9 +147,17 @@ pub struct InitOptions {
 
 impl InitMessage {
     /// Parses a message's data; `None` for anything that is not a well-formed `init`.
+    #[cfg(test)]
     pub fn parse(data: &serde_json::Value) -> Option<InitMessage> {
-        let msg: InitMessage = serde_json::from_value(data.clone()).ok()?;
-        (msg.source == SOURCE && msg.kind == "init" && !msg.token.is_empty()).then_some(msg)
+        serde_json::from_value::<InitMessage>(data.clone())
+            .ok()?
+            .checked()
+    }
+
+    /// The message, if it is a well-formed `init` from the loader.
+    #[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+    fn checked(self) -> Option<InitMessage> {
+        (self.source == SOURCE && self.kind == "init" && !self.token.is_empty()).then_some(self)
     }
 
     /// The widget config this message describes (API on this page's own origin).
@@ -225,10 +233,10 @@ mod browser {
                 if !from_parent {
                     return;
                 }
-                let Ok(data) = serde_wasm_value(&ev.data()) else {
-                    return;
-                };
-                if let Some(msg) = InitMessage::parse(&data)
+                // The structured-clone data read as the message, field by field (anything
+                // else, including data that is not plain JSON-like, is ignored).
+                let msg = serde_wasm_bindgen::from_value::<InitMessage>(ev.data()).ok();
+                if let Some(msg) = msg.and_then(InitMessage::checked)
                     && let Some(tx) = tx.borrow_mut().take()
                 {
                     let _ = tx.send(msg);
@@ -283,20 +291,12 @@ mod browser {
         PARENT.with(|p| p.borrow().is_some())
     }
 
+    /// Posts `msg` as a plain object (what `JSON.parse` would make of its JSON).
     fn post(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_>) {
-        let Ok(text) = serde_json::to_string(msg) else {
-            return;
-        };
-        if let Ok(value) = js_sys::JSON::parse(&text) {
+        let plain = serde_wasm_bindgen::Serializer::json_compatible();
+        if let Ok(value) = msg.serialize(&plain) {
             let _ = target.post_message(&value, origin);
         }
-    }
-
-    /// Structured-clone data → JSON value (via JSON.stringify; non-JSON data is rejected).
-    fn serde_wasm_value(data: &JsValue) -> Result<serde_json::Value, ()> {
-        let text = js_sys::JSON::stringify(data).map_err(|_| ())?;
-        let text = text.as_string().ok_or(())?;
-        serde_json::from_str(&text).map_err(|_| ())
     }
 
     fn random_id() -> String {
