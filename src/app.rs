@@ -172,7 +172,7 @@ pub fn Hub(config: Option<HubConfig>) -> impl IntoView {
         }
         .into_any();
     };
-    apply_theme(&config.theme);
+    apply_host_theme(&config.theme);
     let (brand, warnings) =
         crate::theme::brand(config.brand_name.as_deref(), config.brand_logo.as_deref());
     for warning in &warnings {
@@ -429,11 +429,56 @@ fn connector_page(
     })
 }
 
+/// The host's theme, when the config has one (a plain auth link has none). The code that
+/// validates and applies it is a chunk of its own, fetched only then (6 KB gzip off the
+/// first screen). The page stays invisible until the theme is applied, so the hub never
+/// shows in the default colours first; but for at most a second, and if the chunk cannot be
+/// fetched the hub shows in the default look (the console says why).
+fn apply_host_theme(theme: &ThemeInput) {
+    if *theme == ThemeInput::default() {
+        return;
+    }
+    conceal_page(true);
+    let theme = theme.clone();
+    leptos::task::spawn_local(async move {
+        if apply_theme(theme).await.is_err() {
+            leptos::logging::warn!(
+                "linkhub: the theme code could not be loaded; showing the default look"
+            );
+        }
+        conceal_page(false);
+    });
+    set_timeout(|| conceal_page(false), std::time::Duration::from_secs(1));
+}
+
+/// Hides (or shows again) the hub's page while its theme is being applied.
+fn conceal_page(hidden: bool) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(root) = root {
+            let style = root.style();
+            let _ = if hidden {
+                style.set_property("visibility", "hidden")
+            } else {
+                style.remove_property("visibility").map(|_| ())
+            };
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = hidden;
+}
+
 /// Applies the theme to the widget root (the document element of the hub's own page): the
 /// scheme as `data-theme`, each validated token with `style.setProperty`. Every option that
 /// was dropped is reported on the console, naming it; none is fatal.
-fn apply_theme(input: &ThemeInput) {
-    let theme = crate::theme::resolve(input);
+#[leptos::wasm_split::wasm_split(host_theme, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn apply_theme(input: ThemeInput) -> Result<(), ChunkError> {
+    let theme = crate::theme::resolve(&input);
     for warning in &theme.warnings {
         leptos::logging::warn!("linkhub: {warning}");
     }
@@ -444,7 +489,7 @@ fn apply_theme(input: &ThemeInput) {
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
         else {
-            return;
+            return Ok(());
         };
         let _ = match theme.mode.and_then(Mode::attribute) {
             Some(t) => root.set_attribute("data-theme", t),
@@ -459,6 +504,7 @@ fn apply_theme(input: &ThemeInput) {
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = theme.mode.map(Mode::attribute);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ test('the auth link lists the connectors of the catalog', async () => {
   assert.ok(!page.url().includes(session.token), 'token stripped from the address bar');
   assert.ok(requests.every((u) => !u.includes(session.token)), 'token in no request URL');
   assert.ok(requests.every((u) => !u.includes('split_embed_handshake')), 'the embed code is only for embedding');
+  assert.ok(requests.every((u) => !u.includes('split_host_theme')), 'the theme code is only for a host theme');
   assert.deepEqual(errors, []);
   await context.close();
 });

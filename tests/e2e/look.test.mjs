@@ -196,6 +196,23 @@ test('an invalid theme token is reported and ignored; the default stays and the 
   await context.close();
 });
 
+test('the theme code fails to load: the hub still shows, in the default look, and says why', async () => {
+  const { context, page } = await open(1280, 'light');
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  let refused = 0;
+  await page.route(/\/split_host_theme\.wasm$/, (route) => { refused += 1; return route.abort('connectionrefused'); });
+  const session = await createSession(server, { origin_owner_id: `owner-look-${owners++}`, provider: 'oneflow' });
+  await page.goto(`${session.auth_link_url}&primary=${encodeURIComponent('#0b6e4f')}`);
+  const connect = page.getByRole('button', { name: 'Connect', exact: true });
+  await connect.waitFor({ state: 'visible' });
+  assert.equal(refused, 1, 'the theme code was asked for once');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).visibility), 'visible');
+  assert.deepEqual(await buttonColours(connect), { background: 'rgb(58, 79, 216)', color: 'rgb(255, 255, 255)' }, 'the default primary');
+  assert.ok(warnings.some((w) => w.includes('theme code could not be loaded')), `a warning says why: ${warnings}`);
+  await context.close();
+});
+
 test('embedded: a theme object and a brand from the loader options', async () => {
   const { context, page } = await open(1280, 'light');
   const warnings = [];

@@ -318,6 +318,7 @@ fn chunk_role(path: &str) -> &'static str {
     match name.strip_suffix(".wasm") {
         Some("split_connector_page") => "connector page, prefetched after the list",
         Some("split_embed_handshake") => "embedded only: reads the host's options",
+        Some("split_host_theme") => "only with a host theme: applies it",
         Some(n) if n.starts_with("chunk_") => "code the chunks share",
         _ => "",
     }
