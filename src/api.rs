@@ -27,7 +27,7 @@ pub enum ApiError {
     #[error("{message}")]
     Invalid {
         message: String,
-        fields: BTreeMap<String, String>,
+        fields: FieldMessages,
     },
     /// 404: the thing asked for does not exist (for this session).
     #[error("{0}")]
@@ -55,7 +55,7 @@ impl ApiError {
             401 | 403 => ApiError::SessionExpired,
             400 | 422 => ApiError::Invalid {
                 message,
-                fields: parsed.and_then(|b| b.fields).unwrap_or_default(),
+                fields: FieldMessages(body.to_owned()),
             },
             404 => ApiError::NotFound(message),
             409 | 424 | 502
@@ -88,11 +88,11 @@ impl ApiError {
     }
 }
 
-/// What the widget reads of an [`ErrorBody`](linkhub_protocol::hub::ErrorBody): the same
-/// fields, except that `statusCode` and `provider_response` are only checked for presence.
-/// Reading them as a number and a `serde_json::Value` would put a JSON tree's parser and
-/// a float table on the first screen, for fields the widget never shows (the status is the
-/// response's own).
+/// What the widget reads of an [`ErrorBody`](linkhub_protocol::hub::ErrorBody) at once: its
+/// `message`, and whether it has a `statusCode` and a `provider_response` (only checked for
+/// presence: reading them as a number and a `serde_json::Value` would put a JSON tree and
+/// number formatting on the first screen, for fields the widget never shows). The per-field
+/// messages are read later, by the form ([`FieldMessages`]).
 #[derive(serde::Deserialize)]
 struct ErrorAnswer {
     #[serde(rename = "statusCode")]
@@ -100,8 +100,27 @@ struct ErrorAnswer {
     message: String,
     #[serde(default)]
     provider_response: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    fields: Option<BTreeMap<String, String>>,
+}
+
+/// The server's message per field key of a refused form (`fields` of the error body), read
+/// when the form asks for them: the body is kept as sent, so the first screen's wasm does not
+/// carry a map's deserializer for a form that lives in the connector page's chunk.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldMessages(String);
+
+impl FieldMessages {
+    /// Field key → message; empty when the body has none (or is not an error body).
+    pub fn read(&self) -> BTreeMap<String, String> {
+        #[derive(serde::Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            fields: Option<BTreeMap<String, String>>,
+        }
+        serde_json::from_str::<Fields>(&self.0)
+            .ok()
+            .and_then(|f| f.fields)
+            .unwrap_or_default()
+    }
 }
 
 /// HTTP methods the protocol uses.
@@ -358,11 +377,17 @@ mod tests {
         match invalid {
             ApiError::Invalid { message, fields } => {
                 assert_eq!(message, "Invalid credentials");
+                let fields = fields.read();
                 assert_eq!(fields.get("user_token").map(String::as_str), Some("bad"));
+                assert_eq!(fields.len(), 1);
             }
             other => panic!("expected Invalid, got {other:?}"),
         }
         assert!(ApiError::from_response(503, "not json").is_retryable());
+        match ApiError::from_response(422, r#"{"statusCode":422,"message":"m"}"#) {
+            ApiError::Invalid { fields, .. } => assert!(fields.read().is_empty()),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
         assert!(!ApiError::from_response(400, "").is_retryable());
     }
 

@@ -334,7 +334,7 @@ fn apply_error(
             return;
         }
         ApiError::Invalid { message, fields } => {
-            ctx.server_errors.try_set(fields);
+            ctx.server_errors.try_set(fields.read());
             Banner::Refused(message)
         }
         ApiError::Network => Banner::Network,
