@@ -159,8 +159,8 @@ pub async fn request<T: DeserializeOwned>(
 
 /// A `GET` whose small answer is read by the browser's `JSON.parse` and mapped onto `T` by
 /// serde-wasm-bindgen ([`decode`]): the first screen's two requests, so that its wasm
-/// carries no JSON parser (3.9 KB gzip less; serde_json's stays in the connector page's
-/// chunk).
+/// carries no JSON parser (serde_json, with its number formatting, stays in the connector
+/// page's chunk).
 async fn get_small<T: DeserializeOwned>(cfg: &HubConfig, path: &str) -> Result<T, ApiError> {
     let text = send(cfg, Method::Get, path, None, None).await?;
     decode(&text).ok_or(ApiError::Decode)

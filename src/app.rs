@@ -430,7 +430,7 @@ fn connector_page(
 }
 
 /// The host's theme, when the config has one (a plain auth link has none). The code that
-/// validates and applies it is a chunk of its own, fetched only then (6 KB gzip off the
+/// validates and applies it is a chunk of its own, fetched only then (5.3 KB gzip off the
 /// first screen). The page stays invisible until the theme is applied, so the hub never
 /// shows in the default colours first; but for at most a second, and if the chunk cannot be
 /// fetched the hub shows in the default look (the console says why).

@@ -216,7 +216,7 @@ impl Deserializer {
     // linkhub: the error names the kind of value it got, never the value itself. Upstream
     // formats the value into the message (`de::Unexpected`): that echoes data, which can be a
     // secret, into an error, and formatting a float brings the standard library's float
-    // printing into the wasm (6.7 KB gzip of the widget's first screen). See
+    // printing into the wasm (6.2 KB gzip of the widget's first screen). See
     // vendor/README.md.
     #[cold]
     fn invalid_type_(&self, visitor: &dyn de::Expected) -> Error {
