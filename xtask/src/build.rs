@@ -145,7 +145,7 @@ const GLUE_MODULE: &str = "./linkhub_bg.js";
 /// wasm-bindgen names every import after the JS function and a 16-digit hash
 /// (`__wbg_body_5f971cbc6950ca4f`, 144 of them) and every closure-call export after its
 /// Rust types (up to 400 characters). The names appear in the wasm and again in the glue;
-/// gzip cannot shrink the hashes. Short names take 4.3 KB gzip off the first screen.
+/// gzip cannot shrink the hashes. Short names take 4.0 KB gzip off the first screen.
 ///
 /// The wasm is rewritten through binaryen's text format (`wasm-dis`, `wasm-as`): only the
 /// names of import and export lines change. In the glue, each name must be found as a
