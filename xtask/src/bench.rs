@@ -1,11 +1,12 @@
 //! `cargo xtask bench`: performance figures, printed, never asserted by timed tests.
 //!
-//! `bench server` builds the server with the `server` profile, starts it on a free loopback
+//! `bench server` builds the server with the release profile (what a user's `cargo build
+//! --release` gives: opt-level 3, panics unwind), starts it on a free loopback
 //! port with a throwaway data directory (SQLite, or PostgreSQL with `--postgres`) and runs
 //! `linkhub-bench` against it: concurrent simulated end users creating sessions and linking
 //! accounts, then a check that no account was lost or duplicated.
 //!
-//! `bench widget` builds the release widget, serves it from the real server (`server` profile;
+//! `bench widget` builds the release widget, serves it from the real server (release profile;
 //! the demo catalog, and a synthetic 1,000-connector one) and measures it in headless Chromium
 //! with `tests/bench/widget.mjs`.
 
@@ -24,8 +25,8 @@ const TAG: &str = "bench";
 const USAGE: &str = "\
 cargo xtask bench server [--postgres] [--clients 32] [--duration 10] [--warmup 1]
                          [--retry-every 4] [--threads 1] [--timeout 10]
-    concurrent end users against the `server`-profile build on loopback; every option
-    but --postgres goes to linkhub-bench (`target/server/linkhub-bench --help`)
+    concurrent end users against the release build of the server on loopback; every option
+    but --postgres goes to linkhub-bench (`target/release/linkhub-bench --help`)
 cargo xtask bench widget [--loads 10]
     the release widget served by the real server, in headless Chromium";
 
@@ -80,17 +81,10 @@ fn server(args: &[String]) -> Result {
 
     step(
         "build",
-        "server + load generator: cargo build -p linkhub-server --profile server --bins",
+        "server + load generator: cargo build --release -p linkhub-server --bins",
     );
-    run(cmd("cargo").args([
-        "build",
-        "-p",
-        "linkhub-server",
-        "--profile",
-        "server",
-        "--bins",
-    ]))?;
-    let bin_dir = build::target_dir().join("server");
+    run(cmd("cargo").args(["build", "--release", "-p", "linkhub-server", "--bins"]))?;
+    let bin_dir = build::target_dir().join("release");
     let server_bin = bin_dir.join("linkhub-server");
     let bench_bin = bin_dir.join("linkhub-bench");
     for b in [&server_bin, &bench_bin] {
@@ -352,7 +346,7 @@ fn widget(args: &[String]) -> Result {
     crate::test::size_report(&dist)?;
     // The optimised build serves the pages: a dev-profile server spends hundreds of
     // milliseconds compressing the wasm, which is not the widget's time.
-    let server = build::server_with_profile(Some("server"))?;
+    let server = build::server_with_profile(Some("release"))?;
     if !has_synthetic_catalog(&server) {
         return fail(
             "bench widget needs the synthetic 1,000-connector catalog, but this server has no \

@@ -21,7 +21,7 @@ pub const SERVER_PROFILE_DIR: &str = "debug";
 /// 5. Trunk builds the page (`index.html`, hashed CSS, static files), and the wasm files go
 ///    to `dist/pkg-<content hash>/`, the name `index.html` is rewritten to load.
 pub fn widget() -> Result<PathBuf> {
-    let pkg = wasm_modules()?;
+    let pkg = wasm_modules(Flavor::Release)?;
     step(
         TAG,
         &format!("widget 5/{STEPS}: trunk build --release (page, styles, static files)"),
@@ -36,39 +36,117 @@ pub fn widget() -> Result<PathBuf> {
     Ok(dist)
 }
 
+/// The development widget of `cargo xtask dev` in `dist` (not `dist/`, which stays the
+/// release widget the tests run): a debug build of the wasm with the `dev` feature (panic
+/// messages in the browser console), split and bound like the release one, since the split
+/// functions only link once `wasm-split-cli` has joined them, but not optimised, minified or
+/// precompressed. An incremental rebuild takes seconds where the release one takes minutes.
+pub fn dev_widget(dist: &std::path::Path) -> Result<PathBuf> {
+    let pkg = wasm_modules(Flavor::Dev)?;
+    step(
+        TAG,
+        &format!(
+            "dev widget 4/4: trunk build (page, styles, static files) into {}",
+            dist.strip_prefix(root()).unwrap_or(dist).display()
+        ),
+    );
+    run(cmd("trunk").arg("build").arg("--dist").arg(dist))?;
+    place_modules(dist, &pkg)?;
+    Ok(dist.to_path_buf())
+}
+
+/// Which widget [`wasm_modules`] builds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// `cargo xtask build`: the `widget` profile, everything that makes it small.
+    Release,
+    /// `cargo xtask dev`: the dev profile and the `dev` feature, no size steps.
+    Dev,
+}
+
+impl Flavor {
+    /// The cargo profile, and so the folder of `target/wasm32-unknown-unknown/` it builds to.
+    fn profile(self) -> &'static str {
+        match self {
+            Flavor::Release => WIDGET_PROFILE,
+            Flavor::Dev => "dev",
+        }
+    }
+
+    fn profile_dir(self) -> &'static str {
+        match self {
+            Flavor::Release => WIDGET_PROFILE,
+            Flavor::Dev => "debug",
+        }
+    }
+
+    /// Where the modules are put together, apart for each flavour.
+    fn work_dir(self) -> PathBuf {
+        target_dir().join(match self {
+            Flavor::Release => "widget",
+            Flavor::Dev => "widget-dev",
+        })
+    }
+}
+
+/// The cargo profile of the release widget (`[profile.widget]` in the workspace's
+/// Cargo.toml: opt-level z, LTO, one codegen unit, panics abort).
+pub const WIDGET_PROFILE: &str = "widget";
+
 /// The tag of this module's progress lines.
 const TAG: &str = "build";
 /// Steps of [`widget`], for its progress lines.
 const STEPS: usize = 5;
 
-/// Steps 1–4 of [`widget`]: the optimised main module, its JS glue, the chunks and their
-/// loader, all in `target/widget/pkg/`.
-fn wasm_modules() -> Result<PathBuf> {
-    step(
-        TAG,
-        &format!(
-            "widget 1/{STEPS}: cargo build --release --target wasm32-unknown-unknown \
-             (opt-level z, the standard library rebuilt with it)"
-        ),
-    );
-    run(cmd("cargo")
-        // The stable compiler's unstable options (`-Z`), for this one build: see SIZE_FLAGS.
-        .env("RUSTC_BOOTSTRAP", "1")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "linkhub",
-            "--bin",
-            "linkhub",
-            "-Zbuild-std=std,panic_abort",
-            "--config",
-        ])
-        .arg(size_flags()))?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/release/linkhub.wasm");
-    let work = target_dir().join("widget");
+/// Steps 1–4 of [`widget`] (1–3 for the development widget): the main module, its JS glue,
+/// the chunks and their loader, all in `target/widget/pkg/` (`target/widget-dev/pkg/`).
+fn wasm_modules(flavor: Flavor) -> Result<PathBuf> {
+    let mut build = cmd("cargo");
+    build.args(["build", "--profile", flavor.profile()]).args([
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "linkhub",
+        "--bin",
+        "linkhub",
+    ]);
+    match flavor {
+        Flavor::Release => {
+            step(
+                TAG,
+                &format!(
+                    "widget 1/{STEPS}: cargo build --profile {WIDGET_PROFILE} --target \
+                     wasm32-unknown-unknown (opt-level z, the standard library rebuilt with it)"
+                ),
+            );
+            build
+                // The stable compiler's unstable options (`-Z`), for this one build: see
+                // SIZE_FLAGS.
+                .env("RUSTC_BOOTSTRAP", "1")
+                .args(["-Zbuild-std=std,panic_abort", "--config"])
+                .arg(size_flags());
+        }
+        Flavor::Dev => {
+            step(
+                TAG,
+                "dev widget 1/4: cargo build --target wasm32-unknown-unknown --features dev \
+                 (debug, incremental)",
+            );
+            build.args(["--features", "dev"]);
+        }
+    }
+    run(&mut build)?;
+    let wasm = target_dir()
+        .join("wasm32-unknown-unknown")
+        .join(flavor.profile_dir())
+        .join("linkhub.wasm");
+    if !wasm.is_file() {
+        return fail(format!(
+            "cargo built the widget but {} is missing",
+            wasm.display()
+        ));
+    }
+    let work = flavor.work_dir();
     let (split, pkg) = (work.join("split"), work.join("pkg"));
     for dir in [&split, &pkg] {
         if dir.exists() {
@@ -77,16 +155,21 @@ fn wasm_modules() -> Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
     }
 
+    let (n, of) = match flavor {
+        Flavor::Release => (2, STEPS),
+        Flavor::Dev => (2, 4),
+    };
+    let what = if flavor == Flavor::Release { "widget" } else { "dev widget" };
     step(
         TAG,
-        &format!("widget 2/{STEPS}: wasm-split-cli (first-screen module and lazy chunks)"),
+        &format!("{what} {n}/{of}: wasm-split-cli (first-screen module and lazy chunks)"),
     );
     run(cmd("wasm-split-cli")
         .args(["--target", "web", "--out-name", "linkhub"])
         .arg(&wasm)
         .arg(&split))?;
 
-    step(TAG, &format!("widget 3/{STEPS}: wasm-bindgen --target web"));
+    step(TAG, &format!("{what} 3/{of}: wasm-bindgen --target web"));
     run(cmd("wasm-bindgen")
         // The chunks import the main module's function table, an export LLD made.
         .args(["--target", "web", "--no-typescript", "--keep-lld-exports"])
@@ -94,6 +177,7 @@ fn wasm_modules() -> Result<PathBuf> {
         .arg(&pkg)
         .arg(split.join("linkhub.wasm")))?;
     // The chunks and their loader (`__wasm_split.js`, imported by the glue) sit beside it.
+    let (mut loader, mut chunks) = (false, 0);
     for entry in std::fs::read_dir(&split)? {
         let path = entry?.path();
         let name = path
@@ -102,10 +186,24 @@ fn wasm_modules() -> Result<PathBuf> {
             .unwrap_or_default();
         if name == SPLIT_LOADER {
             let js = std::fs::read_to_string(&path)?;
-            std::fs::write(pkg.join(name), sorted_shared_names(&js))?;
+            std::fs::write(pkg.join(name), sorted_shared_names(&js, &path)?)?;
+            loader = true;
         } else if name != "linkhub.wasm" {
             std::fs::copy(&path, pkg.join(name))?;
+            chunks += usize::from(name.ends_with(".wasm"));
         }
+    }
+    if !loader || chunks == 0 {
+        return fail(format!(
+            "wasm-split-cli wrote {chunks} chunks and {} {SPLIT_LOADER} to {}; the build \
+             expects the chunks of the `#[wasm_split]` functions of src/app.rs and their \
+             loader: wasm-split-cli's output changed; see `wasm_modules` in xtask/src/build.rs",
+            if loader { "a" } else { "no" },
+            split.display()
+        ));
+    }
+    if flavor == Flavor::Dev {
+        return Ok(pkg);
     }
 
     drop_stream_exports(&pkg.join("linkhub_bg.wasm"))?;
@@ -179,6 +277,15 @@ fn shorten_glue_names(wasm: &std::path::Path, glue: &std::path::Path) -> Result 
         }
         out.push_str(line);
         out.push('\n');
+    }
+    if imports == 0 || exports == 0 {
+        return fail(format!(
+            "shorten_glue_names found {imports} imports from `{GLUE_MODULE}` and {exports} \
+             closure exports (`wasm_bindgen_…___convert__closures…`) in {}; it expects both \
+             (wasm-bindgen names them so): wasm-bindgen's output changed; see \
+             `shorten_glue_names` in xtask/src/build.rs",
+            wasm.display()
+        ));
     }
     let js = std::fs::read_to_string(glue)?;
     if js.matches(&format!("\"{GLUE_MODULE}\"")).count() != 1 {
@@ -294,7 +401,15 @@ fn drop_stream_exports(module: &std::path::Path) -> Result {
         .iter()
         .partition(|n| UNUSED_EXPORT_PREFIXES.iter().any(|p| n.starts_with(p)));
     if unused.is_empty() {
-        return Ok(());
+        return fail(format!(
+            "drop_stream_exports found no export starting with {} among the {} exports of \
+             {}; it expects the `IntoUnderlying…` classes of wasm-streams (a dependency of \
+             Leptos): if the widget no longer links wasm-streams, remove this step, else \
+             wasm-bindgen's names changed; see `drop_stream_exports` in xtask/src/build.rs",
+            UNUSED_EXPORT_PREFIXES.join(" or "),
+            exports.len(),
+            module.display()
+        ));
     }
     // The graph: JS ("outside") reaches every export but the unused ones.
     let node = |i: usize, name: &str| format!(r#"{{"name":"e{i}","export":"{name}"}}"#);
@@ -324,6 +439,17 @@ fn drop_stream_exports(module: &std::path::Path) -> Result {
             .arg(module),
     )?;
     std::fs::remove_file(&graph)?;
+    let after = crate::util::output(cmd("wasm-dis").arg(module))?;
+    if let Some(left) = unused
+        .iter()
+        .find(|n| after.contains(&format!("(export \"{n}\"")))
+    {
+        return fail(format!(
+            "wasm-metadce left the export `{left}` in {}: drop_stream_exports did nothing; see \
+             xtask/src/build.rs",
+            module.display()
+        ));
+    }
     info(
         TAG,
         &format!("dropped {} unused wasm-streams exports", unused.len()),
@@ -350,14 +476,14 @@ fn minify_js(file: &std::path::Path, module: bool) -> Result {
 /// standard library is rebuilt from source (`-Zbuild-std`, with the `rust-src` component
 /// setup installs) so that it is compiled like the widget: at opt-level z, and with
 /// - `-Cpanic=immediate-abort`: a panic is a trap at once, without formatting a message
-///   (the widget runs with `panic = "abort"`, so nothing could catch it anyway);
+///   (the `widget` profile has `panic = "abort"`, so nothing could catch it anyway);
 /// - `-Zlocation-detail=none`: no file names and line numbers for panic locations;
 /// - `-Zfmt-debug=none`: `{:?}` prints nothing (nothing the widget shows or sends uses it).
 ///
 /// Together they take about a tenth off the first screen's wasm (198 → 179 KB gzip), most of
 /// it the formatting code and strings that panics carried. These options are unstable, so
-/// the build sets `RUSTC_BOOTSTRAP=1` for this one cargo call; the version of the compiler
-/// they are known to work with is the one `rust-version` names.
+/// the build sets `RUSTC_BOOTSTRAP=1` for this one cargo call; the compiler they are known
+/// to work with is the one `rust-toolchain.toml` pins.
 const SIZE_FLAGS: [&str; 4] = [
     "-Zunstable-options",
     "-Cpanic=immediate-abort",
@@ -379,9 +505,12 @@ const SPLIT_LOADER: &str = "__wasm_split.js";
 
 /// `wasm-split-cli` lists the main module's exports that the chunks share in hash-set order,
 /// so the same build could give another `__wasm_split.js`, and so another folder name (a
-/// full download for returning users). This sorts the names in those lists.
-fn sorted_shared_names(js: &str) -> String {
+/// full download for returning users). This sorts the names in those lists; it fails when the
+/// loader has no such list (`file` names the loader in the message), so a change of
+/// wasm-split-cli's output stops the build instead of making it unstable again.
+fn sorted_shared_names(js: &str, file: &std::path::Path) -> Result<String> {
     let mut out = String::with_capacity(js.len());
+    let mut sorted = 0;
     for line in js.split_inclusive('\n') {
         let shared = line.contains("initSync(") || line.contains("sharedImports.__wasm_split, {");
         match (shared, line.find('{'), line.find('}')) {
@@ -395,11 +524,20 @@ fn sorted_shared_names(js: &str) -> String {
                 out.push_str(&line[..=open]);
                 out.push_str(&format!(" {}, ", names.join(", ")));
                 out.push_str(&line[close..]);
+                sorted += 1;
             }
             _ => out.push_str(line),
         }
     }
-    out
+    if sorted == 0 {
+        return fail(format!(
+            "sorted_shared_names found no list of shared names in {} (a line with \
+             `initSync(` or `sharedImports.__wasm_split, {{` and a `{{ … }}` list): \
+             wasm-split-cli's loader changed; see `sorted_shared_names` in xtask/src/build.rs",
+            file.display()
+        ));
+    }
+    Ok(out)
 }
 
 /// Copies the modules of `pkg` to `dist/pkg-<content hash>/` (dropping earlier builds'
@@ -504,7 +642,11 @@ fn precompress(dist: &std::path::Path) -> Result {
         .filter(|p| compressible(p))
         .collect();
     if files.is_empty() {
-        return Ok(());
+        return fail(format!(
+            "precompress found no file to compress in {} (wasm, js, css, html, svg or json \
+             over 1400 bytes): the build wrote nothing there",
+            dist.display()
+        ));
     }
     info(
         TAG,
@@ -522,7 +664,7 @@ pub fn server() -> Result<PathBuf> {
     server_with_profile(None)
 }
 
-/// Builds the server with a named cargo profile (`server` for benches).
+/// Builds the server with a named cargo profile (`release` for benches).
 pub fn server_with_profile(profile: Option<&str>) -> Result<PathBuf> {
     step(
         TAG,
@@ -536,7 +678,7 @@ pub fn server_with_profile(profile: Option<&str>) -> Result<PathBuf> {
     let dir = match profile {
         Some(p) => {
             c.args(["--profile", p]);
-            p
+            if p == "dev" { SERVER_PROFILE_DIR } else { p }
         }
         None => SERVER_PROFILE_DIR,
     };
@@ -587,13 +729,26 @@ mod tests {
     fn the_split_loader_lists_shared_names_in_one_order() {
         let a = "let x;\n        const { memory, __indirect_function_table, __wasm_split_shared0,  } = initSync(undefined, undefined);\n        Object.assign(sharedImports.__wasm_split, { memory, __indirect_function_table, __wasm_split_shared0,  });\nfoo({ b, a });\n";
         let b = "let x;\n        const { __wasm_split_shared0, memory, __indirect_function_table,  } = initSync(undefined, undefined);\n        Object.assign(sharedImports.__wasm_split, { __wasm_split_shared0, memory, __indirect_function_table,  });\nfoo({ b, a });\n";
-        assert_eq!(sorted_shared_names(a), sorted_shared_names(b));
-        let sorted = sorted_shared_names(a);
+        let loader = std::path::Path::new("__wasm_split.js");
+        let sort = |js: &str| sorted_shared_names(js, loader).expect("the lists are there");
+        assert_eq!(sort(a), sort(b));
+        let sorted = sort(a);
         assert!(sorted.contains(
             "const { __indirect_function_table, __wasm_split_shared0, memory, } = initSync("
         ));
         // Other lines are left as they are.
         assert!(sorted.starts_with("let x;\n"));
         assert!(sorted.ends_with("foo({ b, a });\n"));
+    }
+
+    #[test]
+    fn a_loader_without_shared_names_stops_the_build() {
+        let err = sorted_shared_names(
+            "export function load() {}\n",
+            std::path::Path::new("__wasm_split.js"),
+        )
+        .expect_err("nothing to sort is an error");
+        assert!(err.0.contains("sorted_shared_names"), "{err}");
+        assert!(err.0.contains("__wasm_split.js"), "{err}");
     }
 }

@@ -8,18 +8,27 @@ use crate::util::{Result, cmd, fail, info, output, root, step};
 const TAG: &str = "demo";
 
 pub fn demo(args: &[String]) -> Result {
-    let port = parse_port(args)?;
+    let port = parse_port(args, "demo")?;
     crate::setup::setup()?;
     let dist = build::widget()?;
     let server = build::server()?;
+    let serve = prepare(&server, port, &dist)?;
+    info(TAG, "starting the server (Ctrl-C stops it)");
+    exec(serve)
+}
+
+/// Makes the demo's data folder, project API key and connect sessions, prints the links,
+/// and returns the command that serves the widget in `web_dir` on `127.0.0.1:port` (for
+/// `demo`, and for `dev` with its development widget).
+pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process::Command> {
     let data_dir = root().join(".linkhub");
     std::fs::create_dir_all(&data_dir)?;
     let public_url = format!("http://127.0.0.1:{port}");
 
     let key_file = demo_api_key(&data_dir)?;
     step(TAG, "creating connect sessions for the demo user");
-    let link = demo_session(&server, &data_dir, &public_url, "demo-user")?;
-    let embed = demo_session(&server, &data_dir, &public_url, "demo-embed-user")?;
+    let link = demo_session(server, &data_dir, &public_url, "demo-user")?;
+    let embed = demo_session(server, &data_dir, &public_url, "demo-embed-user")?;
     let embed_token = embed
         .split_once("#token=")
         .map(|(_, t)| t.to_string())
@@ -41,15 +50,14 @@ pub fn demo(args: &[String]) -> Result {
     println!("  Stop with Ctrl-C; a second run reuses the data.");
     println!();
 
-    let mut serve = server_cmd(&server, &data_dir, &public_url);
+    let mut serve = server_cmd(server, &data_dir, &public_url);
     serve
         .args(["serve", "--port", &port.to_string()])
         .arg("--web-dir")
-        .arg(&dist)
+        .arg(web_dir)
         .arg("--examples-dir")
         .arg(root().join("examples"));
-    info(TAG, "starting the server (Ctrl-C stops it)");
-    exec(serve)
+    Ok(serve)
 }
 
 /// Creates a 24-hour connect session and returns its auth link.
@@ -123,7 +131,8 @@ fn exec(mut c: std::process::Command) -> Result {
     crate::util::run(&mut c)
 }
 
-fn parse_port(args: &[String]) -> Result<u16> {
+/// `--port N` (8080 when not given), the one option of `demo` and `dev` (`command`).
+pub fn parse_port(args: &[String], command: &str) -> Result<u16> {
     let mut port = 8080;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -134,7 +143,11 @@ fn parse_port(args: &[String]) -> Result<u16> {
                     crate::util::Failure(format!("--port wants a number, not `{v}`"))
                 })?;
             }
-            other => return fail(format!("unknown demo option `{other}` (try --port N)")),
+            other => {
+                return fail(format!(
+                    "unknown {command} option `{other}` (try --port N)"
+                ));
+            }
         }
     }
     Ok(port)
@@ -166,11 +179,13 @@ mod tests {
 
     #[test]
     fn port_must_be_a_number() {
-        assert!(parse_port(&["--port".into(), "x".into()]).is_err());
+        assert!(parse_port(&["--port".into(), "x".into()], "demo").is_err());
         assert_eq!(
-            parse_port(&["--port".into(), "9000".into()]).ok(),
+            parse_port(&["--port".into(), "9000".into()], "demo").ok(),
             Some(9000)
         );
-        assert_eq!(parse_port(&[]).ok(), Some(8080));
+        assert_eq!(parse_port(&[], "dev").ok(), Some(8080));
+        let err = parse_port(&["--verbose".into()], "dev").expect_err("unknown option");
+        assert!(err.0.contains("unknown dev option `--verbose`"), "{err}");
     }
 }

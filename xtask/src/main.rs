@@ -1,12 +1,15 @@
 //! linkhub's developer commands, run as `cargo xtask <command>`.
 //!
 //! `setup` installs every tool the project needs (idempotent), `demo` builds and runs the
-//! reference server with the demo catalog, `test` runs every check, `bench` measures, and
-//! `catalog` generates large catalogs for performance tests.
+//! reference server with the demo catalog, `dev` does the same with a debug widget rebuilt on
+//! every change, `test` runs every check, `bench` measures, and `catalog` generates large
+//! catalogs for performance tests.
 
 mod bench;
+mod budget;
 mod build;
 mod demo;
+mod dev;
 mod pg;
 mod setup;
 mod test;
@@ -23,7 +26,11 @@ commands:
                            zopfli); a no-op when warm
   demo [--port 8080]       set up, build the widget and server, start the server on
                            127.0.0.1 with the demo catalog and print an auth link
-  build                    build the release widget into dist/ and print its sizes
+  dev [--port 8080]        set up, build a debug widget (panic messages in the browser
+                           console) and serve it like demo; rebuild it whenever src/, style/,
+                           locales/ or index.html change
+  build                    build the release widget into dist/ and print its sizes against
+                           the budgets of xtask/src/budget.rs (`test` fails on one over)
   test [--tier NAME]...    set up, then run the tiers fmt, clippy, native, browser, e2e
                            (all of them unless --tier names some)
   bench server|widget      measure the server under load / the widget in headless Chromium
@@ -39,7 +46,12 @@ fn main() -> ExitCode {
     let result = match command {
         "setup" => setup::setup(),
         "demo" => demo::demo(rest),
-        "build" => build::widget().and_then(|dist| test::size_report(&dist).map(|_| ())),
+        "dev" => dev::dev(rest),
+        "build" => build::widget().and_then(|dist| {
+            test::size_report(&dist)?;
+            // Printed here; `cargo xtask test` is the gate that fails on a line not ok.
+            budget::report(&dist).map(|_| ())
+        }),
         "test" => test::test(rest),
         "bench" => bench::bench(rest),
         "catalog" => bench::catalog(rest).map(|_| ()),

@@ -87,7 +87,9 @@ fn disk_space() -> Result {
     Ok(())
 }
 
-/// The wasm target, and the standard library's source (the release widget rebuilds it).
+/// The wasm target, and the standard library's source (the release widget rebuilds it), of
+/// the toolchain `rust-toolchain.toml` pins (rustup installs what that file lists the first
+/// time a cargo command runs in the checkout; this checks it is there).
 fn wasm_target() -> Result {
     let installed = crate::util::output(cmd("rustup").args(["target", "list", "--installed"]))?;
     if installed
@@ -183,7 +185,7 @@ fn npm_packages() -> Result {
     }
     info(
         TAG,
-        "npm ci (playwright-core, binaryen, terser, axe-core, oauth2-mock-server)",
+        "npm ci (playwright-core, binaryen, terser, axe-core)",
     );
     run(cmd("npm")
         .current_dir(&tests)

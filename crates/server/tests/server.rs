@@ -1365,57 +1365,6 @@ async fn api_key_only_stored_as_hash() {
 
 // ---------------------------------------------------------------- OAuth
 
-/// `oauth2-mock-server` from npm: `LINKHUB_OAUTH_MOCK_BIN`, else `tests/node_modules` of
-/// the workspace (installed by `cargo xtask setup`).
-fn oauth_mock_bin() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("LINKHUB_OAUTH_MOCK_BIN") {
-        return p.into();
-    }
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/node_modules/.bin/oauth2-mock-server")
-}
-
-struct Mock(std::process::Child);
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_oauth_mock() -> (Mock, String) {
-    use std::io::BufRead;
-    let bin = std::fs::canonicalize(oauth_mock_bin()).unwrap_or_else(|_| oauth_mock_bin());
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo xtask setup` (npm ci in tests/)",
-        bin.display()
-    );
-    let port = linkhub_server::testing::free_port().expect("port");
-    let mut child = std::process::Command::new(&bin)
-        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("spawn oauth2-mock-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("listening") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("oauth2-mock-server did not start");
-    (Mock(child), format!("http://127.0.0.1:{port}"))
-}
-
 fn copy_catalog_with_oauth(base: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     for entry in std::fs::read_dir(support::test_catalog()).expect("catalog") {
@@ -1434,14 +1383,17 @@ fn copy_catalog_with_oauth(base: &str) -> tempfile::TempDir {
 }
 
 #[tokio::test]
-async fn oauth_flow_against_oauth2_mock_server() {
-    let (_mock, base) = start_oauth_mock();
+async fn oauth_flow_against_the_tests_oauth2_provider() {
+    // The test catalog's `oauthy` client: public (no secret), so PKCE is what binds the code.
+    let provider = support::oauth_provider::OAuthProvider::start("linkhub-test", None).await;
+    let base = provider.base.clone();
     let catalog = copy_catalog_with_oauth(&base);
     let s = Server::start(Options {
         catalog: Some(catalog.path().into()),
         ..Options::default()
     })
     .await;
+    provider.register_redirect_uri(&s.url("/connect/oauth2/callback"));
     let token = s.token("o-oauth").await;
     // Attempt lifecycle: create, read, cancel.
     let r = s
@@ -1540,7 +1492,7 @@ async fn oauth_flow_against_oauth2_mock_server() {
     let r = s.http.get(&authorize).send().await.expect("authorize");
     assert!(
         r.status().is_redirection(),
-        "mock authorize: {}",
+        "provider authorize: {}",
         r.status()
     );
     let callback = r.headers()["location"].to_str().expect("loc").to_string();
@@ -1585,6 +1537,12 @@ async fn oauth_flow_against_oauth2_mock_server() {
     )
     .await;
     assert_eq!(v["status"], "authenticated", "{v}");
+    // The provider approved the request and exchanged the code (client, redirect URI and
+    // PKCE verifier checked there).
+    assert_eq!(
+        provider.outcomes(),
+        [("authorize", "code".to_string()), ("token", "tokens".to_string())]
+    );
     let account = v["account"]["id"].as_str().expect("account id");
     let v = body(
         s.api(Method::GET, &format!("/accounts/{account}"))

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod oauth_provider;
 pub mod pg;
 
 use std::io::{BufRead, BufReader};
