@@ -158,10 +158,7 @@ pub fn report(dist: &Path) -> Result<Vec<Line>> {
     }
     let lines = check(&measured, BUDGETS);
     println!("\nSize budgets (gzip bytes per file; xtask/src/budget.rs):");
-    println!(
-        "  {:<34} {:>10} {:>10}  verdict",
-        "file", "gzip", "budget"
-    );
+    println!("  {:<34} {:>10} {:>10}  verdict", "file", "gzip", "budget");
     let show = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
     for line in &lines {
         println!(
@@ -176,7 +173,16 @@ pub fn report(dist: &Path) -> Result<Vec<Line>> {
     if over == 0 {
         println!("  every file is within its budget");
     } else {
-        println!("  {over} of {} lines not ok", lines.len());
+        println!(
+            "  {over} of {} lines not ok; if a file is meant to grow (or is new), its budget at \
+             today's size + {MARGIN_PERCENT}% is:",
+            lines.len()
+        );
+        for line in lines.iter().filter(|l| !l.ok()) {
+            if let Some(gzip) = line.gzip {
+                println!("    (\"{}\", {}),", line.file, budget_for(gzip));
+            }
+        }
     }
     Ok(lines)
 }

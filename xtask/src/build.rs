@@ -155,14 +155,13 @@ fn wasm_modules(flavor: Flavor) -> Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
     }
 
-    let (n, of) = match flavor {
-        Flavor::Release => (2, STEPS),
-        Flavor::Dev => (2, 4),
+    let (what, of) = match flavor {
+        Flavor::Release => ("widget", STEPS),
+        Flavor::Dev => ("dev widget", 4),
     };
-    let what = if flavor == Flavor::Release { "widget" } else { "dev widget" };
     step(
         TAG,
-        &format!("{what} {n}/{of}: wasm-split-cli (first-screen module and lazy chunks)"),
+        &format!("{what} 2/{of}: wasm-split-cli (first-screen module and lazy chunks)"),
     );
     run(cmd("wasm-split-cli")
         .args(["--target", "web", "--out-name", "linkhub"])

@@ -144,9 +144,7 @@ pub fn parse_port(args: &[String], command: &str) -> Result<u16> {
                 })?;
             }
             other => {
-                return fail(format!(
-                    "unknown {command} option `{other}` (try --port N)"
-                ));
+                return fail(format!("unknown {command} option `{other}` (try --port N)"));
             }
         }
     }

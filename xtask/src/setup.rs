@@ -183,10 +183,7 @@ fn npm_packages() -> Result {
     if version_of("npm", "--version").is_none() {
         return fail(missing_apt("npm"));
     }
-    info(
-        TAG,
-        "npm ci (playwright-core, binaryen, terser, axe-core)",
-    );
+    info(TAG, "npm ci (playwright-core, binaryen, terser, axe-core)");
     run(cmd("npm")
         .current_dir(&tests)
         .args(["ci", "--no-audit", "--no-fund"]))?;

@@ -1541,7 +1541,10 @@ async fn oauth_flow_against_the_tests_oauth2_provider() {
     // PKCE verifier checked there).
     assert_eq!(
         provider.outcomes(),
-        [("authorize", "code".to_string()), ("token", "tokens".to_string())]
+        [
+            ("authorize", "code".to_string()),
+            ("token", "tokens".to_string())
+        ]
     );
     let account = v["account"]["id"].as_str().expect("account id");
     let v = body(

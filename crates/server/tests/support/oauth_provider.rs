@@ -113,7 +113,11 @@ fn error_page(inner: &Inner, outcome: &str, text: &str) -> Response {
 }
 
 fn redirect(to: &url::Url) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, to.as_str().to_owned())]).into_response()
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, to.as_str().to_owned())],
+    )
+        .into_response()
 }
 
 async fn authorize(
@@ -127,7 +131,13 @@ async fn authorize(
     }
     let registered = inner.redirect_uri.lock().expect("lock").clone();
     let back = match url::Url::parse(param("redirect_uri")) {
-        Ok(url) if registered.as_deref().is_none_or(|r| r == param("redirect_uri")) => url,
+        Ok(url)
+            if registered
+                .as_deref()
+                .is_none_or(|r| r == param("redirect_uri")) =>
+        {
+            url
+        }
         _ => return error_page(&inner, "bad_redirect_uri", "Unregistered redirect URI."),
     };
     let refuse = |error: &str| {
@@ -213,7 +223,9 @@ async fn token(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: String
     };
     let verifier = field("code_verifier");
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    if field("redirect_uri") != grant.redirect_uri || verifier.is_empty() || challenge != grant.challenge
+    if field("redirect_uri") != grant.redirect_uri
+        || verifier.is_empty()
+        || challenge != grant.challenge
     {
         return refuse(StatusCode::BAD_REQUEST, "invalid_grant");
     }
