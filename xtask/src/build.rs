@@ -698,7 +698,7 @@ pub fn target_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::{rename_identifiers, short_name, sorted_shared_names};
+    use super::{WIDGET_PROFILE, rename_identifiers, short_name, sorted_shared_names};
 
     #[test]
     fn short_names_are_distinct_identifiers() {
@@ -738,6 +738,46 @@ mod tests {
         // Other lines are left as they are.
         assert!(sorted.starts_with("let x;\n"));
         assert!(sorted.ends_with("foo({ b, a });\n"));
+    }
+
+    /// `key = value` lines of one `[section]` of the workspace's Cargo.toml.
+    fn cargo_toml_section(name: &str) -> Vec<(String, String)> {
+        let toml = std::fs::read_to_string(crate::util::root().join("Cargo.toml"))
+            .expect("the workspace's Cargo.toml");
+        let header = format!("[{name}]");
+        toml.lines()
+            .skip_while(|l| l.trim() != header)
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn release_is_a_server_profile_and_the_widget_has_its_own() {
+        let release = cargo_toml_section("profile.release");
+        assert!(
+            release.contains(&("opt-level".into(), "3".into())),
+            "{release:?}"
+        );
+        assert!(
+            release.contains(&("panic".into(), "\"unwind\"".into())),
+            "{release:?}"
+        );
+        let widget = cargo_toml_section(&format!("profile.{WIDGET_PROFILE}"));
+        for (key, value) in [
+            ("inherits", "\"release\""),
+            ("opt-level", "\"z\""),
+            ("lto", "true"),
+            ("codegen-units", "1"),
+            ("panic", "\"abort\""),
+        ] {
+            assert!(
+                widget.contains(&(key.into(), value.into())),
+                "[profile.widget] lacks {key} = {value}: {widget:?}"
+            );
+        }
     }
 
     #[test]
