@@ -196,7 +196,8 @@ fn wasm_modules(flavor: Flavor) -> Result<PathBuf> {
         return fail(format!(
             "wasm-split-cli wrote {chunks} chunks and {} {SPLIT_LOADER} to {}; the build \
              expects the chunks of the `#[wasm_split]` functions of src/app.rs and their \
-             loader: wasm-split-cli's output changed; see `wasm_modules` in xtask/src/build.rs",
+             loader: either the app no longer reaches those functions, or wasm-split-cli's \
+             output changed; see `wasm_modules` in xtask/src/build.rs",
             if loader { "a" } else { "no" },
             split.display()
         ));
@@ -571,7 +572,11 @@ fn place_modules(dist: &std::path::Path, pkg: &std::path::Path) -> Result<PathBu
         }
     }
     std::fs::write(&index, html.replace(PKG_MARKER, &format!("/{name}/")))?;
-    info(TAG, &format!("widget: dist/index.html loads dist/{name}/"));
+    let shown = dist.strip_prefix(root()).unwrap_or(dist).display();
+    info(
+        TAG,
+        &format!("widget: {shown}/index.html loads {shown}/{name}/"),
+    );
     Ok(dest)
 }
 

@@ -73,16 +73,33 @@ pub fn dev(args: &[String]) -> Result {
     );
 
     loop {
-        let Ok(first) = rx.recv() else {
-            return fail("the file watcher stopped");
+        // Waits for a change, looking every second whether the server still runs: the loop
+        // ends with it (Ctrl-C stops both).
+        let first = loop {
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(event) => break event,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Some(status) = server.0.try_wait()? {
+                        info(
+                            TAG,
+                            &format!("the server stopped ({status}); so does the loop"),
+                        );
+                        return if status.success() {
+                            Ok(())
+                        } else {
+                            fail(format!("the server stopped ({status})"))
+                        };
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return fail("the file watcher stopped");
+                }
+            }
         };
         let mut changed = BTreeSet::new();
         note_change(first, &mut changed);
         while let Ok(event) = rx.recv_timeout(QUIET) {
             note_change(event, &mut changed);
-        }
-        if let Some(status) = server.0.try_wait()? {
-            return fail(format!("the server stopped ({status})"));
         }
         if changed.is_empty() {
             continue;
