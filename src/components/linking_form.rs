@@ -449,7 +449,8 @@ mod tests {
             html.contains("<summary>More help</summary><p>Shown once.</p>"),
             "{html}"
         );
-        assert!(html.contains("Link your Acme account"), "{html}");
+        // The connector's name is isolated from the sentence around it (issue #17: bidi).
+        assert!(html.contains("Link your <bdi>Acme</bdi> account"), "{html}");
         assert!(
             html.contains("lh-preview"),
             "the preview is shown when the config has one"

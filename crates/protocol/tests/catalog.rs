@@ -794,3 +794,59 @@ client_secret_env = "HUBSPOT_SECRET"
         "{msg}"
     );
 }
+
+/// The e2e tier's hostile fixture (tests/fixtures/hostile-catalog, written by
+/// `hostile-catalog.mjs`) passes every rule, and really is hostile: every text slot of the
+/// connector and its guide carries markup, a bidi override and a 20,000-character word.
+#[test]
+fn the_hostile_fixture_catalog_passes_the_rules_and_is_hostile_in_every_text_slot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hostile-catalog");
+    let catalog = load_catalog(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let c = catalog.get("hostile").expect("hostile");
+    assert!(c.config.name.contains('\u{202E}') && c.config.name.contains("<img"));
+    let hostile = |what: &str, text: &str| {
+        assert!(
+            text.contains("<script>") && text.contains('\u{202E}'),
+            "{what}: markup and a bidi override"
+        );
+        let longest = text.split_whitespace().map(|w| w.chars().count()).max();
+        assert!(longest >= Some(20_000), "{what}: a 20,000-character word");
+    };
+    let support = c.config.support.as_ref().expect("support");
+    hostile("support", &support.description);
+    assert!(support.link.contains("javascript:"));
+    for f in &c.config.config_fields {
+        hostile(&f.key, &f.label);
+        hostile(&f.key, f.description.as_deref().unwrap_or_default());
+        if let Some(p) = &f.placeholder {
+            hostile(&f.key, p);
+        }
+        if let Some(t) = &f.tooltip {
+            hostile(&f.key, t);
+        }
+        if let Some(e) = f.validation.as_ref().and_then(|v| v.error.as_deref()) {
+            hostile(&f.key, e);
+        }
+        for o in f.options.iter().flatten() {
+            hostile(&o.value, &o.label);
+        }
+    }
+    for n in &c.config.config_notices {
+        hostile(&n.key, &n.description);
+    }
+    let ar = c.config.translations.get("ar").expect("Arabic");
+    for (key, t) in &ar.fields {
+        hostile(key, t.label.as_deref().unwrap_or_default());
+    }
+    let guide = c.config.guide.as_ref().expect("guide");
+    hostile("guide title", &guide.title);
+    hostile("guide summary", &guide.summary);
+    for a in &guide.actions {
+        hostile("scope action", &a.label);
+    }
+    let json = serde_json::to_string(guide).expect("json");
+    assert!(!json.contains("javascript:window.__pwned=1\","), "script links are dropped");
+    for s in &guide.sections {
+        hostile("section", &format!("{} {}", s.heading, serde_json::to_string(s).expect("json").replace("\\u003c", "<")));
+    }
+}
