@@ -400,7 +400,7 @@ fn with_hub_css() {
     let style = doc.create_element("style").expect("style");
     style.set_id("lh-test-css");
     style.set_text_content(Some(include_str!("../style/hub.css")));
-    doc.head().expect("head").append_child(&style).expect("append");
+    doc.body().expect("body").append_child(&style).expect("append");
 }
 
 /// A word of `n` letters after `slot`.

@@ -1043,7 +1043,7 @@ pub fn synthetic_catalog(n: usize, dir: &Path) -> io::Result<()> {
                  \x20       <p>Click <strong>New key</strong> and copy it.</p>\n      </div>\n    </Step>\n  </Steps>\n</section>\n\n\
                  ## Linking the Account from the Hub\n\n<Steps>\n  <Step title=\"Fill out the fields\">\n\
                  \x20   Fill out the following fields using details from your provider:\n\n    <ul>\n\
-                 \x20     <li><strong>API Key</strong></li>\n      <li><strong>Subdomain</strong></li>\n    </ul>\n  </Step>\n</Steps>\n"
+                 \x20     <li><strong>API Key</strong></li>\n      <li><strong>Subdomain</strong></li>\n      <li><strong>Region</strong></li>\n    </ul>\n  </Step>\n</Steps>\n"
             ),
         )?;
     }

@@ -80,7 +80,7 @@ impl Lines {
             };
             // The key's line: a value may start on a later line (a multi-line string).
             let text = match value.get_ref() {
-                DeValue::String(s) => Some(s.as_ref()),
+                DeValue::String(s) => Some(&**s),
                 _ => None,
             };
             self.insert(src, &path, key.span().start, text);
@@ -95,7 +95,7 @@ impl Lines {
                 for (i, item) in items.into_iter().enumerate() {
                     let path = format!("{path}.{i}");
                     let text = match item.get_ref() {
-                        DeValue::String(s) => Some(s.as_ref()),
+                        DeValue::String(s) => Some(&**s),
                         _ => None,
                     };
                     self.insert(src, &path, item.span().start, text);
