@@ -56,7 +56,6 @@ use crate::config::{
 };
 use crate::guide::Guide;
 use crate::hub::ConnectorSummary;
-use crate::import::import_guide;
 use crate::validate::RegexMatcher;
 
 mod rules;
