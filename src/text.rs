@@ -53,7 +53,9 @@ pub fn json_without_bidi_controls(text: String) -> String {
 
 /// Text from outside inside one of the hub's sentences ("Link your {name} account"), in a
 /// `<bdi>`: laid out in its own direction without reordering the words around it.
-pub fn isolated(text: String) -> impl Fn() -> leptos::prelude::AnyView + Clone + Send + Sync + 'static {
+pub fn isolated(
+    text: String,
+) -> impl Fn() -> leptos::prelude::AnyView + Clone + Send + Sync + 'static {
     use leptos::prelude::*;
     move || view! { <bdi>{text.clone()}</bdi> }.into_any()
 }
@@ -65,17 +67,27 @@ mod tests {
     #[test]
     fn overrides_are_removed_so_a_file_name_reads_as_written() {
         // Issue #17: `invoice\u202Efdp.exe` showed as "invoiceexe.pdf".
-        assert_eq!(without_bidi_controls("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
-        let all = "a\u{202A}b\u{202B}c\u{202C}d\u{202D}e\u{202E}f\u{2066}g\u{2067}h\u{2068}i\u{2069}j";
+        assert_eq!(
+            without_bidi_controls("invoice\u{202E}fdp.exe"),
+            "invoicefdp.exe"
+        );
+        let all =
+            "a\u{202A}b\u{202B}c\u{202C}d\u{202D}e\u{202E}f\u{2066}g\u{2067}h\u{2068}i\u{2069}j";
         assert_eq!(without_bidi_controls(all), "abcdefghij");
         // Marks and right-to-left text stay.
-        assert_eq!(without_bidi_controls("ربط \u{200F}Dagster"), "ربط \u{200F}Dagster");
+        assert_eq!(
+            without_bidi_controls("ربط \u{200F}Dagster"),
+            "ربط \u{200F}Dagster"
+        );
     }
 
     #[test]
     fn json_answers_lose_raw_and_escaped_controls_and_nothing_else() {
         let raw = "{\"name\":\"invoice\u{202E}fdp.exe\"}".to_owned();
-        assert_eq!(json_without_bidi_controls(raw), r#"{"name":"invoicefdp.exe"}"#);
+        assert_eq!(
+            json_without_bidi_controls(raw),
+            r#"{"name":"invoicefdp.exe"}"#
+        );
         let escaped = r#"{"name":"invoice\u202Efdp.exe","b":"\u2066x\u2069","c":"\u202e"}"#;
         assert_eq!(
             json_without_bidi_controls(escaped.to_owned()),

@@ -400,7 +400,10 @@ fn with_hub_css() {
     let style = doc.create_element("style").expect("style");
     style.set_id("lh-test-css");
     style.set_text_content(Some(include_str!("../style/hub.css")));
-    doc.body().expect("body").append_child(&style).expect("append");
+    doc.body()
+        .expect("body")
+        .append_child(&style)
+        .expect("append");
 }
 
 /// A word of `n` letters after `slot`.
@@ -440,7 +443,10 @@ fn long_word_detail() -> ConnectorDetail {
         }],
         sections: vec![Section {
             heading: w("heading"),
-            intro: vec![para("intro"), Block::List(vec![vec![Inline::Code(w("code"))]])],
+            intro: vec![
+                para("intro"),
+                Block::List(vec![vec![Inline::Code(w("code"))]]),
+            ],
             steps: vec![Step {
                 title: w("step"),
                 scopes: Vec::new(),
@@ -475,7 +481,10 @@ async fn mount_long_page(width: u32, dir: &str) -> web_sys::HtmlElement {
     leptos::task::tick().await;
     let details = root.query_selector_all("details").expect("query");
     for i in 0..details.length() {
-        if let Some(d) = details.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(d) = details
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        {
             d.set_attribute("open", "").expect("open");
         }
     }
@@ -495,7 +504,14 @@ fn overflowing(root: &web_sys::HtmlElement) -> Vec<String> {
             let r = e.get_bounding_client_rect();
             r.width() > 0.0 && (r.left() < edge.left() - 1.0 || r.right() > edge.right() + 1.0)
         })
-        .map(|e| format!("<{} class={:?}> {:.0} px", e.tag_name(), e.class_name(), e.get_bounding_client_rect().width()))
+        .map(|e| {
+            format!(
+                "<{} class={:?}> {:.0} px",
+                e.tag_name(),
+                e.class_name(),
+                e.get_bounding_client_rect().width()
+            )
+        })
         .collect()
 }
 
@@ -545,7 +561,9 @@ async fn text_from_outside_is_isolated_in_its_own_direction() {
             .expect("style")
             .expect("a computed style");
         assert_eq!(
-            style.get_property_value("unicode-bidi").expect("unicode-bidi"),
+            style
+                .get_property_value("unicode-bidi")
+                .expect("unicode-bidi"),
             "plaintext",
             "{selector}"
         );

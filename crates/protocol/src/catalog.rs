@@ -395,7 +395,11 @@ fn load_guide(
         }
     }
     if english && linking.fields.iter().all(|l| known(l)) {
-        let listed: Vec<String> = linking.fields.iter().map(|l| l.trim().to_lowercase()).collect();
+        let listed: Vec<String> = linking
+            .fields
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .collect();
         let expected: Vec<String> = labels.iter().map(|l| l.trim().to_lowercase()).collect();
         if listed != expected {
             report(
@@ -419,7 +423,8 @@ fn check_rules(
     report: &mut impl FnMut(&Path, String),
 ) {
     let lines = rules::Lines::parse(src);
-    let mut problem = |at: &str, message: String| report(path, format!("{}{message}", lines.at(at)));
+    let mut problem =
+        |at: &str, message: String| report(path, format!("{}{message}", lines.at(at)));
     if !CATEGORIES.contains(&def.category.as_str()) {
         problem(
             "category",
@@ -453,7 +458,11 @@ fn check_rules(
     {
         problem("support.link", p);
     }
-    if let Some(env) = def.oauth2.as_ref().and_then(|o| o.client_secret_env.as_ref()) {
+    if let Some(env) = def
+        .oauth2
+        .as_ref()
+        .and_then(|o| o.client_secret_env.as_ref())
+    {
         let expected = format!(
             "LINKHUB_OAUTH_{}_SECRET",
             def.key.to_ascii_uppercase().replace('-', "_")
@@ -543,7 +552,10 @@ fn check_rules(
                 format!("notice `{}`: another notice has this key", n.key),
             );
         }
-        for (name, allowed) in [("type", ["info", "warning"]), ("position", ["top", "bottom"])] {
+        for (name, allowed) in [
+            ("type", ["info", "warning"]),
+            ("position", ["top", "bottom"]),
+        ] {
             let at = format!("notices.{i}.{name}");
             if let Some(given) = lines.text(&at).filter(|v| !allowed.contains(v)) {
                 problem(

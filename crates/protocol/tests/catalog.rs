@@ -539,7 +539,9 @@ fn line_of(text: &str, needle: &str) -> usize {
 fn an_unknown_category_is_refused_with_its_line() {
     let msg = refused(|t| t.replace("category = \"data\"", "category = \"wizardry\""));
     assert!(
-        msg.contains("dagster/connector.toml: line 3: category `wizardry` is not one of hris, ats, crm"),
+        msg.contains(
+            "dagster/connector.toml: line 3: category `wizardry` is not one of hris, ats, crm"
+        ),
         "{msg}"
     );
     for category in linkhub_protocol::catalog::CATEGORIES {
@@ -564,7 +566,9 @@ fn a_support_link_must_be_https_or_mailto() {
         let msg = refused(|t| t.replace("https://docs.dagster.io", link));
         let line = line_of(DAGSTER_TOML, "link = ");
         assert!(
-            msg.contains(&format!("dagster/connector.toml: line {line}: support link")),
+            msg.contains(&format!(
+                "dagster/connector.toml: line {line}: support link"
+            )),
             "{link}: {msg}"
         );
     }
@@ -586,7 +590,12 @@ fn a_name_over_the_limit_is_refused_in_every_language() {
         )),
         "{msg}"
     );
-    let msg = refused(|t| format!("{t}\n[translations.fr]\nname = \"{}\"\n", "é".repeat(20_000)));
+    let msg = refused(|t| {
+        format!(
+            "{t}\n[translations.fr]\nname = \"{}\"\n",
+            "é".repeat(20_000)
+        )
+    });
     assert!(msg.contains("the name is 20000 characters long"), "{msg}");
     // At the limit it loads (the logo's title names it).
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -611,19 +620,55 @@ fn logo_refused(svg: &str) -> String {
 fn a_logo_with_scripts_handlers_or_outside_references_is_refused_naming_the_line() {
     let head = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\">\n<title>Dagster</title>\n";
     for (body, expected) in [
-        ("<script>alert(1)</script>", "<script> is not allowed in a logo"),
-        ("<rect onload=\"alert(1)\"/>", "event handler attribute `onload`"),
-        ("<rect ONCLICK=\"alert(1)\"/>", "event handler attribute `onclick`"),
-        ("<a href=\"javascript:alert(1)\"><rect/></a>", "<a> is not allowed"),
-        ("<use href=\"javascript:alert(1)\"/>", "refers outside the logo"),
-        ("<use xlink:href=\"https://evil.example/x.svg#a\"/>", "refers outside the logo"),
-        ("<use href=\"&#106;avascript:alert(1)\"/>", "refers outside the logo"),
-        ("<image href=\"data:image/png;base64,AAAA\"/>", "<image> is not allowed"),
-        ("<foreignObject><p>x</p></foreignObject>", "<foreignobject> is not allowed"),
-        ("<rect fill=\"url(https://evil.example/p.svg#g)\"/>", "refers outside the logo"),
+        (
+            "<script>alert(1)</script>",
+            "<script> is not allowed in a logo",
+        ),
+        (
+            "<rect onload=\"alert(1)\"/>",
+            "event handler attribute `onload`",
+        ),
+        (
+            "<rect ONCLICK=\"alert(1)\"/>",
+            "event handler attribute `onclick`",
+        ),
+        (
+            "<a href=\"javascript:alert(1)\"><rect/></a>",
+            "<a> is not allowed",
+        ),
+        (
+            "<use href=\"javascript:alert(1)\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<use xlink:href=\"https://evil.example/x.svg#a\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<use href=\"&#106;avascript:alert(1)\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<image href=\"data:image/png;base64,AAAA\"/>",
+            "<image> is not allowed",
+        ),
+        (
+            "<foreignObject><p>x</p></foreignObject>",
+            "<foreignobject> is not allowed",
+        ),
+        (
+            "<rect fill=\"url(https://evil.example/p.svg#g)\"/>",
+            "refers outside the logo",
+        ),
         ("<rect style=\"fill:url(#g)\"/>", "style attribute"),
-        ("<style>@import url(https://evil.example/x.css);</style>", "<style> is not allowed"),
-        ("<set attributeName=\"href\" to=\"javascript:alert(1)\"/>", "<set> is not allowed"),
+        (
+            "<style>@import url(https://evil.example/x.css);</style>",
+            "<style> is not allowed",
+        ),
+        (
+            "<set attributeName=\"href\" to=\"javascript:alert(1)\"/>",
+            "<set> is not allowed",
+        ),
     ] {
         let msg = logo_refused(&format!("{head}{body}\n</svg>\n"));
         assert!(
@@ -631,7 +676,9 @@ fn a_logo_with_scripts_handlers_or_outside_references_is_refused_naming_the_line
             "{body}: {msg}"
         );
     }
-    let msg = logo_refused("<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>Dagster</title></svg>");
+    let msg = logo_refused(
+        "<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>Dagster</title></svg>",
+    );
     assert!(msg.contains("line 1: a DOCTYPE is not allowed"), "{msg}");
     // A local reference (a gradient by #id) is fine.
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -646,15 +693,26 @@ fn a_logo_with_scripts_handlers_or_outside_references_is_refused_naming_the_line
 
 #[test]
 fn a_logo_needs_the_view_box_role_and_a_title_naming_the_provider() {
-    let msg = logo_refused("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><title>Dagster</title></svg>");
-    assert!(msg.contains("dagster/logo.svg: line 1: <svg> needs viewBox=\"0 0 24 24\""), "{msg}");
+    let msg = logo_refused(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><title>Dagster</title></svg>",
+    );
+    assert!(
+        msg.contains("dagster/logo.svg: line 1: <svg> needs viewBox=\"0 0 24 24\""),
+        "{msg}"
+    );
     assert!(msg.contains("<svg> needs role=\"img\""), "{msg}");
     let msg = logo_refused("<svg viewBox=\"0 0 24 24\" role=\"img\"><rect/></svg>");
     assert!(msg.contains("the logo has no <title>"), "{msg}");
     let msg = logo_refused("<svg viewBox=\"0 0 24 24\" role=\"img\">\n<title>Other</title></svg>");
-    assert!(msg.contains("line 2: the logo's <title> `other` does not name `Dagster`"), "{msg}");
+    assert!(
+        msg.contains("line 2: the logo's <title> `other` does not name `Dagster`"),
+        "{msg}"
+    );
     let msg = logo_refused("<html><body>not a logo</body></html>");
-    assert!(msg.contains("the logo's first element is <html>, not <svg>"), "{msg}");
+    assert!(
+        msg.contains("the logo's first element is <html>, not <svg>"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -678,10 +736,13 @@ fn guide_refused(guide: &str) -> String {
 #[test]
 fn a_guide_without_its_linking_section_is_refused() {
     let guide = dagster_guide();
-    let cut = guide.find("<div data-whitelabel-hide>").expect("linking section");
+    let cut = guide
+        .find("<div data-whitelabel-hide>")
+        .expect("linking section");
     let msg = guide_refused(&guide[..cut]);
     assert!(
-        msg.contains("dagster/guide.mdx: line ") && msg.contains("the guide has no linking section"),
+        msg.contains("dagster/guide.mdx: line ")
+            && msg.contains("the guide has no linking section"),
         "{msg}"
     );
 }
@@ -696,9 +757,18 @@ fn a_linking_section_must_list_exactly_the_form_labels_in_order() {
         "{msg}"
     );
     let swapped = guide
-        .replace("<li><strong>User Token</strong></li>", "<li><strong>@@</strong></li>")
-        .replace("<li><strong>Deployment</strong></li>", "<li><strong>User Token</strong></li>")
-        .replace("<li><strong>@@</strong></li>", "<li><strong>Deployment</strong></li>");
+        .replace(
+            "<li><strong>User Token</strong></li>",
+            "<li><strong>@@</strong></li>",
+        )
+        .replace(
+            "<li><strong>Deployment</strong></li>",
+            "<li><strong>User Token</strong></li>",
+        )
+        .replace(
+            "<li><strong>@@</strong></li>",
+            "<li><strong>Deployment</strong></li>",
+        );
     let msg = guide_refused(&swapped);
     assert!(msg.contains("in form order"), "{msg}");
 }
@@ -706,7 +776,13 @@ fn a_linking_section_must_list_exactly_the_form_labels_in_order() {
 #[test]
 fn unclosed_raw_markup_that_swallows_the_guide_is_refused_naming_its_line() {
     let guide = dagster_guide();
-    for tag in ["<iframe src=\"https://evil.example\">", "<svg>", "<script>", "<!-- a note", "<strong>"] {
+    for tag in [
+        "<iframe src=\"https://evil.example\">",
+        "<svg>",
+        "<script>",
+        "<!-- a note",
+        "<strong>",
+    ] {
         // Before the first section: everything after it, linking section included, is lost.
         let at = guide.find("<section").expect("a section");
         let broken = format!("{}{tag}\n{}", &guide[..at], &guide[at..]);
@@ -723,7 +799,9 @@ fn unclosed_raw_markup_that_swallows_the_guide_is_refused_naming_its_line() {
     let line = line_of(&broken, "<iframe>");
     let msg = guide_refused(&broken);
     assert!(
-        msg.contains(&format!("line {line}: <iframe> is not closed before </section>")),
+        msg.contains(&format!(
+            "line {line}: <iframe> is not closed before </section>"
+        )),
         "{msg}"
     );
 }
@@ -748,7 +826,9 @@ fn form_and_notice_rules_of_the_readme_are_held() {
             "field `user_token`: pattern `(?P<kind>user):[0-9a-f]{32}` uses a named group",
         ),
         (
-            format!("{DAGSTER_TOML}\n[[notices]]\nkey = \"admin\"\ntype = \"info\"\ndescription = \"x\"\nposition = \"top\"\n"),
+            format!(
+                "{DAGSTER_TOML}\n[[notices]]\nkey = \"admin\"\ntype = \"info\"\ndescription = \"x\"\nposition = \"top\"\n"
+            ),
             "notice `admin`: another notice has this key",
         ),
         (
@@ -756,11 +836,15 @@ fn form_and_notice_rules_of_the_readme_are_held() {
             "notice `admin`: type `danger` is not info or warning",
         ),
         (
-            format!("{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\nvalue = \"Europe\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n"),
+            format!(
+                "{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\nvalue = \"Europe\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n"
+            ),
             "field `region`: value `Europe` is not one of its option values",
         ),
         (
-            format!("{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n\n[[fields]]\nkey = \"site\"\nlabel = \"Site\"\ntype = \"text\"\ncondition = {{ field = \"region\", equals = \"Europe\" }}\n"),
+            format!(
+                "{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n\n[[fields]]\nkey = \"site\"\nlabel = \"Site\"\ntype = \"text\"\ncondition = {{ field = \"region\", equals = \"Europe\" }}\n"
+            ),
             "field `site`: condition value `Europe` is not an option value of `region`",
         ),
     ];
@@ -845,8 +929,20 @@ fn the_hostile_fixture_catalog_passes_the_rules_and_is_hostile_in_every_text_slo
         hostile("scope action", &a.label);
     }
     let json = serde_json::to_string(guide).expect("json");
-    assert!(!json.contains("javascript:window.__pwned=1\","), "script links are dropped");
+    assert!(
+        !json.contains("javascript:window.__pwned=1\","),
+        "script links are dropped"
+    );
     for s in &guide.sections {
-        hostile("section", &format!("{} {}", s.heading, serde_json::to_string(s).expect("json").replace("\\u003c", "<")));
+        hostile(
+            "section",
+            &format!(
+                "{} {}",
+                s.heading,
+                serde_json::to_string(s)
+                    .expect("json")
+                    .replace("\\u003c", "<")
+            ),
+        );
     }
 }

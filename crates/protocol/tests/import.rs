@@ -572,7 +572,9 @@ fn check_reports_a_missing_linking_section() {
 fn unclosed_markup_that_swallows_content_is_reported_as_lost_with_its_line() {
     let seed = fixture("dagster-user-token.txt");
     for tag in ["<iframe src=\"https://example.com\">", "<svg>", "<!--"] {
-        let at = seed.find("<div data-whitelabel-hide>").expect("linking section");
+        let at = seed
+            .find("<div data-whitelabel-hide>")
+            .expect("linking section");
         let src = format!("{}{tag}\n{}", &seed[..at], &seed[at..]);
         let line = src[..at].matches('\n').count() + 1;
         let problems = check_guide(&src);

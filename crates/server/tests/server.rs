@@ -215,7 +215,10 @@ async fn a_connector_icon_is_an_absolute_url_like_its_logo_url() {
     )
     .await;
     let icon = v["config"]["assets"]["icon"].as_str().expect("an icon");
-    assert!(icon.starts_with("http://") || icon.starts_with("https://"), "{icon}");
+    assert!(
+        icon.starts_with("http://") || icon.starts_with("https://"),
+        "{icon}"
+    );
     assert!(icon.ends_with("/catalog/acme_hr/logo.svg"), "{icon}");
     let r = s.http.get(icon).send().await.expect("icon");
     assert_eq!(r.status(), 200);

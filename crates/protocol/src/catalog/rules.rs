@@ -61,7 +61,9 @@ impl Lines {
 
     /// `"line N: "` for the value at `path`, to start a message with; empty when unknown.
     pub fn at(&self, path: &str) -> String {
-        self.of(path).map(|l| format!("line {l}: ")).unwrap_or_default()
+        self.of(path)
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default()
     }
 
     fn insert(&mut self, src: &str, path: &str, start: usize, text: Option<&str>) {
@@ -174,7 +176,10 @@ pub fn logo_problems(svg: &str, name: &str) -> Vec<(usize, String)> {
             if !text.contains(&name.trim().to_lowercase()) {
                 problems.push((
                     line,
-                    format!("the logo's <title> `{}` does not name `{name}`", text.trim()),
+                    format!(
+                        "the logo's <title> `{}` does not name `{name}`",
+                        text.trim()
+                    ),
                 ));
             }
         }
@@ -230,7 +235,8 @@ impl TokenSink for LogoSink {
                                 .push((line, "<svg> needs viewBox=\"0 0 24 24\"".to_owned()));
                         }
                         if attr("role").as_deref() != Some("img") {
-                            st.problems.push((line, "<svg> needs role=\"img\"".to_owned()));
+                            st.problems
+                                .push((line, "<svg> needs role=\"img\"".to_owned()));
                         }
                     }
                 }
@@ -268,9 +274,12 @@ impl TokenSink for LogoSink {
                 .problems
                 .push((line, "a DOCTYPE is not allowed in a logo".to_owned())),
             // `<?xml-stylesheet href=…?>` reads as a comment to an HTML tokenizer.
-            Token::CommentToken(text) if text.to_ascii_lowercase().contains("stylesheet") => st
-                .problems
-                .push((line, "a style sheet reference is not allowed in a logo".to_owned())),
+            Token::CommentToken(text) if text.to_ascii_lowercase().contains("stylesheet") => {
+                st.problems.push((
+                    line,
+                    "a style sheet reference is not allowed in a logo".to_owned(),
+                ))
+            }
             _ => {}
         }
         TokenSinkResult::Continue
