@@ -46,7 +46,8 @@ async function trappedPage(width) {
     }
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // Shaping and breaking 20,000-letter Arabic words takes Chromium a while on a busy machine.
+  page.setDefaultTimeout(60_000);
   const incidents = [];
   page.on('dialog', (d) => { incidents.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
   page.on('pageerror', (e) => incidents.push(`page error: ${e}`));
