@@ -82,9 +82,13 @@ impl ApiError {
         }
     }
 
-    /// Whether trying the same request again may succeed.
+    /// Whether trying the same request again may succeed. An answer that does not decode
+    /// is most often one cut short (a dropped connection, a proxy), so it is retried too.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ApiError::Network | ApiError::Server { .. })
+        matches!(
+            self,
+            ApiError::Network | ApiError::Server { .. } | ApiError::Decode
+        )
     }
 }
 
@@ -219,6 +223,8 @@ async fn send(
         Err(_) => String::new(),
     };
     drop(abort);
+    // No bidi override from the server's text reaches the screen (see `text`).
+    let text = crate::text::json_without_bidi_controls(text);
     let status = response.status();
     if !(200..300).contains(&status) {
         return Err(ApiError::from_response(status, &text));
@@ -389,6 +395,9 @@ mod tests {
             other => panic!("expected Invalid, got {other:?}"),
         }
         assert!(!ApiError::from_response(400, "").is_retryable());
+        // Issue #17: a `200` whose body is cut short showed no way to try again.
+        assert!(ApiError::Decode.is_retryable());
+        assert!(!ApiError::SessionExpired.is_retryable());
     }
 
     #[test]

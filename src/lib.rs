@@ -23,6 +23,7 @@ pub mod config;
 pub mod form;
 pub mod host;
 pub mod locale;
+pub mod text;
 pub mod theme;
 
 #[cfg(test)]

@@ -427,7 +427,7 @@ pub fn brand(name: Option<&str>, logo: Option<&str>) -> (Option<Brand>, Vec<Stri
         (None, _) => None,
     };
     let brand = name.map(|n| Brand {
-        name: n.to_string(),
+        name: crate::text::without_bidi_controls(n),
         logo,
     });
     (brand, warnings)

@@ -382,3 +382,193 @@ async fn edit_mode_shows_redacted_secrets_until_edit() {
     );
     assert_eq!(text(&root, "button[type=submit]"), "Save changes");
 }
+
+// ---------------------------------------------------------------------------------------
+// Hostile text (issue #17): long unbroken words wrap in every slot, and text from outside
+// is laid out in its own direction, isolated from the hub's. With the hub's own style sheet.
+
+use linkhub::components::connector_page::ConnectorBody;
+use linkhub_protocol::guide::{Block, Guide, GuideAction, Inline, Section, Step};
+use linkhub_protocol::hub::ConnectorDetail;
+
+/// Puts `style/hub.css` in the page once.
+fn with_hub_css() {
+    let doc = document();
+    if doc.get_element_by_id("lh-test-css").is_some() {
+        return;
+    }
+    let style = doc.create_element("style").expect("style");
+    style.set_id("lh-test-css");
+    style.set_text_content(Some(include_str!("../style/hub.css")));
+    doc.body()
+        .expect("body")
+        .append_child(&style)
+        .expect("append");
+}
+
+/// A word of `n` letters after `slot`.
+fn word(slot: &str, n: usize) -> String {
+    format!("{slot}{}", "W".repeat(n))
+}
+
+/// A connector whose every text slot holds a 20,000-letter word, with a guide (scope picker
+/// included) whose every text does too.
+fn long_word_detail() -> ConnectorDetail {
+    let w = |slot: &str| word(slot, 20_000);
+    let mut config: ConnectorConfig = serde_json::from_value(serde_json::json!({
+        "key": "long", "name": word("N", 60), "type": "custom",
+        "support": {"link": format!("https://example.com/{}", w("p")), "description": w("support")},
+        "configFields": [
+            {"key": "token", "label": word("L", 60), "type": "password", "required": true,
+             "placeholder": w("placeholder"), "description": w("description"), "tooltip": w("tooltip"),
+             "validation": {"type": "html-pattern", "pattern": "tok_[a-z]{4}", "error": w("error")}},
+            {"key": "region", "label": w("label"), "type": "select", "required": true,
+             "options": [{"label": w("option"), "value": "eu"}]}
+        ],
+        "configNotices": [
+            {"key": "top", "type": "warning", "description": w("notice"), "position": "top"},
+            {"key": "near", "type": "info", "description": w("anchored"), "position": "top", "anchor": "token"}
+        ]
+    }))
+    .expect("config");
+    let para = |s: &str| Block::Paragraph(vec![Inline::Text(w(s))]);
+    config.guide = Some(Guide {
+        lang: None,
+        title: w("title"),
+        summary: w("summary"),
+        actions: vec![GuideAction {
+            id: "read".into(),
+            label: w("action"),
+            scopes: vec!["employees:read".into()],
+        }],
+        sections: vec![Section {
+            heading: w("heading"),
+            intro: vec![
+                para("intro"),
+                Block::List(vec![vec![Inline::Code(w("code"))]]),
+            ],
+            steps: vec![Step {
+                title: w("step"),
+                scopes: Vec::new(),
+                body: vec![para("body")],
+            }],
+            ..Section::default()
+        }],
+    });
+    ConnectorDetail {
+        config,
+        hub_settings: Default::default(),
+    }
+}
+
+/// The connector page's body in a container `width` px wide (in `dir`), every tooltip open
+/// and the validation errors shown.
+async fn mount_long_page(width: u32, dir: &str) -> web_sys::HtmlElement {
+    with_hub_css();
+    let root = container();
+    root.set_attribute("style", &format!("width: {width}px"))
+        .expect("style");
+    root.set_attribute("dir", dir).expect("dir");
+    let detail = long_word_detail();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <ConnectorBody detail=detail integration_id="long" account=None />
+            </I18nContextProvider>
+        }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    let details = root.query_selector_all("details").expect("query");
+    for i in 0..details.length() {
+        if let Some(d) = details
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        {
+            d.set_attribute("open", "").expect("open");
+        }
+    }
+    el(&root, ".lh-form__submit").click();
+    leptos::task::tick().await;
+    root
+}
+
+/// Every element of `root` that reaches past its sides.
+fn overflowing(root: &web_sys::HtmlElement) -> Vec<String> {
+    let edge = root.get_bounding_client_rect();
+    let all = root.query_selector_all("*").expect("query");
+    (0..all.length())
+        .filter_map(|i| all.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        .filter(|e| {
+            let r = e.get_bounding_client_rect();
+            r.width() > 0.0 && (r.left() < edge.left() - 1.0 || r.right() > edge.right() + 1.0)
+        })
+        .map(|e| {
+            format!(
+                "<{} class={:?}> {:.0} px",
+                e.tag_name(),
+                e.class_name(),
+                e.get_bounding_client_rect().width()
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_20000_letter_word_wraps_in_every_slot_of_the_connector_page_both_ways() {
+    for (width, dir) in [(360, "ltr"), (360, "rtl"), (1000, "ltr")] {
+        let root = mount_long_page(width, dir).await;
+        assert!(
+            root.query_selector(".lh-field__error:not([hidden])")
+                .expect("query")
+                .is_some(),
+            "the validation errors are shown"
+        );
+        assert!(
+            root.scroll_width() <= root.client_width(),
+            "{width} px {dir}: {} px of content",
+            root.scroll_width()
+        );
+        assert_eq!(overflowing(&root), Vec::<String>::new(), "{width} px {dir}");
+        root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_scope_picker_stays_inside_the_guide_column() {
+    let root = mount_long_page(1000, "ltr").await;
+    let picker = el(&root, ".lh-guide__actions").get_bounding_client_rect();
+    let guide = el(&root, ".lh-guide").get_bounding_client_rect();
+    assert!(
+        picker.width() <= guide.width() + 1.0,
+        "the scope picker is {} px wide in a {} px column",
+        picker.width(),
+        guide.width()
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn text_from_outside_is_isolated_in_its_own_direction() {
+    with_hub_css();
+    let root = mount_form(None);
+    leptos::task::tick().await;
+    let window = web_sys::window().expect("window");
+    for selector in [".lh-field__label", ".lh-notice__text", ".lh-field__error"] {
+        let style = window
+            .get_computed_style(&el(&root, selector))
+            .expect("style")
+            .expect("a computed style");
+        assert_eq!(
+            style
+                .get_property_value("unicode-bidi")
+                .expect("unicode-bidi"),
+            "plaintext",
+            "{selector}"
+        );
+    }
+    // Inside the hub's own sentence, the connector's name is a `<bdi>`.
+    assert_eq!(text(&root, "#lh-form-heading bdi"), "Zendesk");
+    root.remove();
+}

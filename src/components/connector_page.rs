@@ -165,7 +165,7 @@ pub fn ConnectorBody(
             view! {
                 <p class="lh-page__support">
                     <a href=s.link target="_blank" rel="noopener noreferrer">
-                        {td!(locale, support_link, name = name.clone())}
+                        {td!(locale, support_link, name = crate::text::isolated(name.clone()))}
                         <span class="lh-visually-hidden">" " {td!(locale, opens_new_tab)}</span>
                     </a>
                     " "

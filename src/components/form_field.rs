@@ -340,7 +340,7 @@ fn FieldInput(
         if tail.is_empty() {
             td!(locale, saved_secret_hidden).into_any()
         } else {
-            td!(locale, saved_secret, tail = tail).into_any()
+            td!(locale, saved_secret, tail = crate::text::isolated(tail)).into_any()
         }
     };
     let focus_id = id.clone();

@@ -16,6 +16,7 @@ use crate::components::success::{Linked, SuccessScreen};
 use crate::config::use_config;
 use crate::form::{self, IdempotencyKeys, Values};
 use crate::i18n::*;
+use crate::text::isolated;
 
 /// The form's state, shared with its fields.
 #[derive(Clone, Copy)]
@@ -216,12 +217,12 @@ pub fn LinkingForm(
             let text = match b {
                 Banner::FixFields => td!(locale, fix_fields).into_any(),
                 Banner::Refused(message) => {
-                    td!(locale, server_refused, message = message).into_any()
+                    td!(locale, server_refused, message = isolated(message)).into_any()
                 }
                 Banner::Network => td!(locale, submit_network).into_any(),
                 Banner::Server(status) => td!(locale, submit_server, status = status).into_any(),
                 Banner::Provider(message) => {
-                    td!(locale, submit_provider, message = message).into_any()
+                    td!(locale, submit_provider, message = isolated(message)).into_any()
                 }
                 Banner::Decode => td!(locale, submit_decode).into_any(),
                 Banner::NothingChanged => td!(locale, nothing_changed).into_any(),
@@ -231,7 +232,9 @@ pub fn LinkingForm(
     };
     let oauth_name = config.with_value(|c| c.name.clone());
     let button_text = move || match (is_edit, pending.get()) {
-        (false, false) if oauth => td!(locale, oauth_connect, name = oauth_name.clone()).into_any(),
+        (false, false) if oauth => {
+            td!(locale, oauth_connect, name = isolated(oauth_name.clone())).into_any()
+        }
         (false, false) => td_string!(locale, connect).to_string().into_any(),
         (false, true) => td_string!(locale, connecting).to_string().into_any(),
         (true, false) => td_string!(locale, save).to_string().into_any(),
@@ -247,14 +250,14 @@ pub fn LinkingForm(
         >
             <h3 id="lh-form-heading" class="lh-form__heading">
                 {if is_edit {
-                    td!(locale, edit_heading, name = heading.clone()).into_any()
+                    td!(locale, edit_heading, name = isolated(heading.clone())).into_any()
                 } else {
-                    td!(locale, form_heading, name = heading.clone()).into_any()
+                    td!(locale, form_heading, name = isolated(heading.clone())).into_any()
                 }}
             </h3>
             {oauth.then(|| {
                 view! {
-                    <p class="lh-form__intro">{td!(locale, oauth_intro, name = heading.clone())}</p>
+                    <p class="lh-form__intro">{td!(locale, oauth_intro, name = isolated(heading.clone()))}</p>
                 }
             })}
             <p class="lh-form__required-note">{td!(locale, required_note)}</p>
@@ -446,7 +449,8 @@ mod tests {
             html.contains("<summary>More help</summary><p>Shown once.</p>"),
             "{html}"
         );
-        assert!(html.contains("Link your Acme account"), "{html}");
+        // The connector's name is isolated from the sentence around it (issue #17: bidi).
+        assert!(html.contains("Link your <bdi>Acme</bdi> account"), "{html}");
         assert!(
             html.contains("lh-preview"),
             "the preview is shown when the config has one"

@@ -144,12 +144,22 @@ pub fn OAuthStatus(
             OAuthState::Idle | OAuthState::Linked(_) | OAuthState::Expired => None,
             OAuthState::Blocked => Some(td!(locale, oauth_blocked).into_any()),
             OAuthState::Starting => Some(td!(locale, oauth_starting).into_any()),
-            OAuthState::Waiting { .. } => {
-                Some(td!(locale, oauth_waiting, name = name.get_value()).into_any())
-            }
-            OAuthState::Failed(m) => {
-                Some(td!(locale, oauth_failed, message = m.clone()).into_any())
-            }
+            OAuthState::Waiting { .. } => Some(
+                td!(
+                    locale,
+                    oauth_waiting,
+                    name = crate::text::isolated(name.get_value())
+                )
+                .into_any(),
+            ),
+            OAuthState::Failed(m) => Some(
+                td!(
+                    locale,
+                    oauth_failed,
+                    message = crate::text::isolated(m.clone())
+                )
+                .into_any(),
+            ),
             OAuthState::TimedOut => Some(td!(locale, oauth_timeout).into_any()),
             OAuthState::Closed => Some(td!(locale, oauth_closed).into_any()),
             OAuthState::Cancelled => Some(td!(locale, oauth_cancelled).into_any()),

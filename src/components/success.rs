@@ -52,9 +52,9 @@ pub fn SuccessScreen(
             </h3>
             <p class="lh-status__body">
                 {if updated {
-                    td!(locale, updated_body, provider = provider.clone()).into_any()
+                    td!(locale, updated_body, provider = crate::text::isolated(provider.clone())).into_any()
                 } else {
-                    td!(locale, success_body, provider = provider.clone()).into_any()
+                    td!(locale, success_body, provider = crate::text::isolated(provider.clone())).into_any()
                 }}
             </p>
             <dl class="lh-status__facts">

@@ -56,8 +56,10 @@ use crate::config::{
 };
 use crate::guide::Guide;
 use crate::hub::ConnectorSummary;
-use crate::import::import_guide;
 use crate::validate::RegexMatcher;
+
+mod rules;
+pub use rules::{CATEGORIES, MAX_NAME_CHARS};
 
 /// The file name of a connector's definition inside its folder.
 pub const DEFINITION_FILE: &str = "connector.toml";
@@ -340,36 +342,246 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, CatalogError> {
     }
 }
 
-/// A language code as the widget's locales are named: 2–3 lowercase letters.
-/// Imports a guide and checks that its linking section lists only fields of the connector
-/// (`labels`: their labels in the guide's language).
+/// Imports a guide and checks it: markup that swallows content (an unclosed tag or
+/// comment) is an error naming its line, and the linking section lists only fields of the
+/// connector (`labels`: their labels in the guide's language, in form order). The English
+/// guide (`english`) must have a linking section listing exactly those labels, in order; a
+/// translated one is found by its English wording, so it is not held to that.
 fn load_guide(
     path: &Path,
     labels: &[&str],
+    english: bool,
     report: &mut impl FnMut(&Path, String),
 ) -> Option<Guide> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| report(path, format!("cannot read the guide: {e}")))
         .ok()?;
-    let guide = import_guide(&text)
+    let (result, problems) = crate::import::import_with_problems(&text);
+    // First what swallowed content: it is often why the rest does not import.
+    let mut lost = false;
+    for p in problems.iter().filter(|p| p.lost) {
+        lost = true;
+        report(path, format!("line {}: {}", p.line, p.message));
+    }
+    let guide = result
         .map_err(|e| report(path, format!("guide does not import: {e}")))
         .ok()?;
-    if let Some(linking) = guide.linking_section() {
-        for label in &linking.fields {
-            let known = labels
-                .iter()
-                .any(|l| l.trim().eq_ignore_ascii_case(label.trim()));
-            if !known {
-                report(
-                    path,
+    let Some(linking) = guide.linking_section() else {
+        if english && !lost {
+            report(
+                path,
+                format!(
+                    "line {}: {}",
+                    text.lines().count().max(1),
+                    crate::import::NO_LINKING_SECTION
+                ),
+            );
+        }
+        return (!english).then_some(guide);
+    };
+    let known = |label: &str| {
+        labels
+            .iter()
+            .any(|l| l.trim().eq_ignore_ascii_case(label.trim()))
+    };
+    for label in &linking.fields {
+        if !known(label) {
+            report(
+                path,
+                format!(
+                    "the linking section lists field `{label}`, but {DEFINITION_FILE} has no field with that label"
+                ),
+            );
+        }
+    }
+    if english && linking.fields.iter().all(|l| known(l)) {
+        let listed: Vec<String> = linking
+            .fields
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .collect();
+        let expected: Vec<String> = labels.iter().map(|l| l.trim().to_lowercase()).collect();
+        if listed != expected {
+            report(
+                path,
+                format!(
+                    "the linking section must list exactly the form's field labels, in form order: {}",
+                    labels.join(", ")
+                ),
+            );
+        }
+    }
+    Some(guide)
+}
+
+/// The rules of `catalog/README.md` that the definition's types do not hold. Each message
+/// starts with the line of the value it is about, after the file's path.
+fn check_rules(
+    def: &ConnectorDefinition,
+    src: &str,
+    path: &Path,
+    report: &mut impl FnMut(&Path, String),
+) {
+    let lines = rules::Lines::parse(src);
+    let mut problem =
+        |at: &str, message: String| report(path, format!("{}{message}", lines.at(at)));
+    if !CATEGORIES.contains(&def.category.as_str()) {
+        problem(
+            "category",
+            format!(
+                "category `{}` is not one of {}",
+                def.category,
+                CATEGORIES.join(", ")
+            ),
+        );
+    }
+    let names = std::iter::once(("name".to_owned(), def.name.as_str())).chain(
+        def.translations.iter().filter_map(|(locale, t)| {
+            t.name
+                .as_deref()
+                .map(|n| (format!("translations.{locale}.name"), n))
+        }),
+    );
+    for (at, name) in names {
+        let n = name.chars().count();
+        if n > MAX_NAME_CHARS {
+            problem(
+                &at,
+                format!("the name is {n} characters long; at most {MAX_NAME_CHARS} are allowed"),
+            );
+        }
+    }
+    if let Some(p) = def
+        .support
+        .as_ref()
+        .and_then(|s| rules::support_link_problem(&s.link))
+    {
+        problem("support.link", p);
+    }
+    if let Some(env) = def
+        .oauth2
+        .as_ref()
+        .and_then(|o| o.client_secret_env.as_ref())
+    {
+        let expected = format!(
+            "LINKHUB_OAUTH_{}_SECRET",
+            def.key.to_ascii_uppercase().replace('-', "_")
+        );
+        if env != &expected {
+            problem(
+                "oauth2.client_secret_env",
+                format!("client_secret_env `{env}` must be `{expected}`"),
+            );
+        }
+    }
+    let mut labels = HashSet::new();
+    for (i, f) in def.fields.iter().enumerate() {
+        let at = |k: &str| format!("fields.{i}.{k}");
+        let key = &f.key;
+        if !rules::snake_case(key) {
+            problem(
+                &at("key"),
+                format!("field key `{key}` must be snake_case ([a-z][a-z0-9_]*)"),
+            );
+        }
+        if !labels.insert(f.label.trim().to_lowercase()) {
+            problem(
+                &at("label"),
+                format!(
+                    "field `{key}`: label `{}` is another field's label too (the guide names fields by label)",
+                    f.label
+                ),
+            );
+        }
+        if f.field_type == FieldType::Select
+            && let Some(value) = &f.value
+            && !is_option(f, value)
+        {
+            problem(
+                &at("value"),
+                format!(
+                    "field `{key}`: value `{}` is not one of its option values",
+                    json_text(value)
+                ),
+            );
+        }
+        if let Some(v) = &f.validation {
+            if v.error.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                problem(
+                    &at("validation"),
                     format!(
-                        "the linking section lists field `{label}`, but {DEFINITION_FILE} has no field with that label"
+                        "field `{key}`: the validation needs an `error` saying what a correct value looks like"
+                    ),
+                );
+            }
+            if v.kind == ValidationKind::HtmlPattern
+                && let Some(p) = rules::pattern_problem(&v.pattern)
+            {
+                problem(&at("validation"), format!("field `{key}`: {p}"));
+            }
+        }
+        let target = f
+            .condition
+            .as_ref()
+            .and_then(Condition::field)
+            .and_then(|k| def.fields.iter().find(|t| t.key == k))
+            .filter(|t| t.field_type == FieldType::Select);
+        if let (Some(target), Some(condition)) = (target, &f.condition) {
+            let values: Vec<&serde_json::Value> = match condition {
+                Condition::Equals { equals, .. } => vec![equals],
+                Condition::In { any_of, .. } => any_of.iter().collect(),
+                Condition::Other(_) => Vec::new(),
+            };
+            for value in values.into_iter().filter(|v| !is_option(target, v)) {
+                problem(
+                    &at("condition"),
+                    format!(
+                        "field `{key}`: condition value `{}` is not an option value of `{}` (use option values, not labels)",
+                        json_text(value),
+                        target.key
                     ),
                 );
             }
         }
     }
-    Some(guide)
+    let mut notice_keys = HashSet::new();
+    for (i, n) in def.notices.iter().enumerate() {
+        if !notice_keys.insert(n.key.as_str()) {
+            problem(
+                &format!("notices.{i}.key"),
+                format!("notice `{}`: another notice has this key", n.key),
+            );
+        }
+        for (name, allowed) in [
+            ("type", ["info", "warning"]),
+            ("position", ["top", "bottom"]),
+        ] {
+            let at = format!("notices.{i}.{name}");
+            if let Some(given) = lines.text(&at).filter(|v| !allowed.contains(v)) {
+                problem(
+                    &at,
+                    format!(
+                        "notice `{}`: {name} `{given}` is not {} or {}",
+                        n.key, allowed[0], allowed[1]
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Whether `value` is one of a select field's option values.
+fn is_option(field: &FieldDefinition, value: &serde_json::Value) -> bool {
+    let text = json_text(value);
+    field.options.iter().flatten().any(|o| o.value == text)
+}
+
+/// A TOML value as its text: a string as is, anything else as written.
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The translations of a guide file beside it: `guide.<locale>.mdx` for `guide.mdx`.
@@ -399,6 +611,7 @@ fn translated_guide_files(guide: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
+/// A language code as the widget's locales are named: 2–3 lowercase letters.
 fn valid_locale(locale: &str) -> bool {
     (2..=3).contains(&locale.len()) && locale.chars().all(|c| c.is_ascii_lowercase())
 }
@@ -474,6 +687,7 @@ fn load_connector(
     if def.name.trim().is_empty() {
         report(&def_path, "name is empty".to_owned());
     }
+    check_rules(&def, &src, &def_path, &mut report);
 
     // Fields.
     let mut keys = HashSet::new();
@@ -650,6 +864,15 @@ fn load_connector(
         );
     } else if !logo_path.is_file() {
         report(&def_path, format!("logo `{}` does not exist", def.logo));
+    } else {
+        match std::fs::read_to_string(&logo_path) {
+            Ok(svg) => {
+                for (line, problem) in rules::logo_problems(&svg, &def.name) {
+                    report(&logo_path, format!("line {line}: {problem}"));
+                }
+            }
+            Err(e) => report(&logo_path, format!("cannot read the logo: {e}")),
+        }
     }
 
     // Guide.
@@ -667,7 +890,7 @@ fn load_connector(
     let english_labels: Vec<&str> = def.fields.iter().map(|f| f.label.as_str()).collect();
     let guide = guide_file
         .as_deref()
-        .and_then(|path| load_guide(path, &english_labels, &mut report));
+        .and_then(|path| load_guide(path, &english_labels, true, &mut report));
     // Translated guides: `guide.fr.mdx` beside `guide.mdx`, checked against that locale's
     // field labels (English where the locale has none).
     let mut guides: BTreeMap<String, Guide> = BTreeMap::new();
@@ -691,7 +914,7 @@ fn load_connector(
                         .unwrap_or(&f.label)
                 })
                 .collect();
-            if let Some(mut g) = load_guide(&file, &labels, &mut report) {
+            if let Some(mut g) = load_guide(&file, &labels, false, &mut report) {
                 g.lang = Some(locale.clone());
                 guides.insert(locale, g);
             }
@@ -807,7 +1030,7 @@ pub fn synthetic_catalog(n: usize, dir: &Path) -> io::Result<()> {
             "[[fields]]\nkey = \"api_key\"\nlabel = \"API Key\"\ntype = \"password\"\nrequired = true\n\
              secret = true\nvalidation = { type = \"html-pattern\", pattern = \"[A-Za-z0-9]{32}\", error = \"32 letters or digits\" }\n\n\
              [[fields]]\nkey = \"subdomain\"\nlabel = \"Subdomain\"\ntype = \"text\"\nrequired = true\n\
-             validation = { type = \"html-pattern\", pattern = \"[a-z0-9-]+\" }\n\n\
+             validation = { type = \"html-pattern\", pattern = \"[a-z0-9\\\\-]+\", error = \"lowercase letters, digits and dashes\" }\n\n\
              [[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\nvalue = \"eu\"\n\
              options = [{ label = \"Europe\", value = \"eu\" }, { label = \"United States\", value = \"us\" }]\n\n\
              [[notices]]\nkey = \"scopes\"\ntype = \"info\"\ndescription = \"Use a key with read access.\"\nposition = \"top\"\nanchor = \"api_key\"\n",
@@ -816,7 +1039,7 @@ pub fn synthetic_catalog(n: usize, dir: &Path) -> io::Result<()> {
         std::fs::write(
             folder.join("logo.svg"),
             format!(
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><rect width=\"32\" height=\"32\" rx=\"6\" fill=\"hsl({} 60% 45%)\"/></svg>\n",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>Synthetic {i}</title><rect width=\"24\" height=\"24\" rx=\"5\" fill=\"hsl({} 60% 45%)\"/></svg>\n",
                 (i * 37) % 360
             ),
         )?;
@@ -831,7 +1054,7 @@ pub fn synthetic_catalog(n: usize, dir: &Path) -> io::Result<()> {
                  \x20       <p>Click <strong>New key</strong> and copy it.</p>\n      </div>\n    </Step>\n  </Steps>\n</section>\n\n\
                  ## Linking the Account from the Hub\n\n<Steps>\n  <Step title=\"Fill out the fields\">\n\
                  \x20   Fill out the following fields using details from your provider:\n\n    <ul>\n\
-                 \x20     <li><strong>API Key</strong></li>\n      <li><strong>Subdomain</strong></li>\n    </ul>\n  </Step>\n</Steps>\n"
+                 \x20     <li><strong>API Key</strong></li>\n      <li><strong>Subdomain</strong></li>\n      <li><strong>Region</strong></li>\n    </ul>\n  </Step>\n</Steps>\n"
             ),
         )?;
     }

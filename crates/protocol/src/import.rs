@@ -22,7 +22,15 @@ use crate::guide::{Block, CalloutKind, Guide, GuideAction, Inline, Section, Step
 pub struct Problem {
     pub line: usize,
     pub message: String,
+    /// Content of the document is lost: markup that is never closed swallows what follows
+    /// it (and an unclosed `<iframe>`, `<svg>` or comment drops it altogether). The catalog
+    /// refuses a guide with such a problem; the others are repairs it accepts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lost: bool,
 }
+
+/// What [`check_guide`] says of a guide without a linking section.
+pub const NO_LINKING_SECTION: &str = "the guide has no linking section (`## Linking the Account from the Hub`, listing the form's field labels)";
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,11 +57,18 @@ pub fn import_guide(src: &str) -> Result<Guide, ImportError> {
 /// clean document. Fatal problems (no title, no sections) are included too.
 pub fn check_guide(src: &str) -> Vec<Problem> {
     let (result, mut problems) = import_with_problems(src);
-    if let Err(e) = result {
-        problems.push(Problem {
+    match result {
+        Err(e) => problems.push(Problem {
             line: 1,
             message: e.to_string(),
-        });
+            lost: true,
+        }),
+        Ok(guide) if guide.linking_section().is_none() => problems.push(Problem {
+            line: src.lines().count().max(1),
+            message: NO_LINKING_SECTION.to_owned(),
+            lost: true,
+        }),
+        Ok(_) => {}
     }
     problems.sort_by_key(|p| p.line);
     problems
@@ -184,6 +199,7 @@ impl TokenSink for Sink {
                             st.problems.push(Problem {
                                 line,
                                 message: format!("<{}> nested too deeply; tag ignored", el.name),
+                                lost: false,
                             });
                         } else {
                             st.stack.push(el);
@@ -196,7 +212,10 @@ impl TokenSink for Sink {
                                 if let Some((n, l)) = open {
                                     st.problems.push(Problem {
                                         line: l,
-                                        message: format!("<{n}> is not closed before </{name}>"),
+                                        message: format!(
+                                            "<{n}> is not closed before </{name}>: it swallows everything up to there"
+                                        ),
+                                        lost: true,
                                     });
                                 }
                                 st.close_top();
@@ -206,6 +225,7 @@ impl TokenSink for Sink {
                         None => st.problems.push(Problem {
                             line,
                             message: format!("stray </{name}> ignored"),
+                            lost: false,
                         }),
                     },
                 }
@@ -230,15 +250,40 @@ fn parse_tree(src: &str) -> (Vec<Node>, Vec<Problem>) {
     let _ = tokenizer.feed(&input);
     tokenizer.end();
     let mut st = tokenizer.sink.state.into_inner();
+    if let Some(line) = unclosed_comment(&prepared) {
+        st.problems.push(Problem {
+            line,
+            message: "`<!--` is never closed by `-->`: it swallows the rest of the guide"
+                .to_owned(),
+            lost: true,
+        });
+    }
     while let Some(open) = st.stack.last() {
         let problem = Problem {
             line: open.line,
-            message: format!("<{}> is never closed", open.name),
+            message: format!(
+                "<{}> is never closed: it swallows the rest of the guide",
+                open.name
+            ),
+            lost: true,
         };
         st.problems.push(problem);
         st.close_top();
     }
     (st.root, st.problems)
+}
+
+/// The line of a `<!--` that no `-->` closes, if any.
+fn unclosed_comment(src: &str) -> Option<usize> {
+    let mut rest = 0;
+    while let Some(open) = src.get(rest..).and_then(|s| s.find("<!--")) {
+        let start = rest + open;
+        match src.get(start + 4..).and_then(|s| s.find("-->")) {
+            Some(close) => rest = start + 4 + close + 3,
+            None => return Some(src.get(..start).unwrap_or(src).matches('\n').count() + 1),
+        }
+    }
+    None
 }
 
 /// Backtick code is literal in MDX (`user:<hex>` is not a tag), so `<` and `&` inside a
@@ -346,7 +391,10 @@ struct Converter {
 
 fn is_linking_heading(heading: &str) -> bool {
     let h = heading.to_lowercase();
-    h.contains("linking the account") || (h.contains("link") && h.contains("hub"))
+    // French guides of this repository say "Lier le compte depuis le Hub".
+    h.contains("linking the account")
+        || (h.contains("link") && h.contains("hub"))
+        || (h.contains("lier le compte") && h.contains("hub"))
 }
 
 fn parse_scopes(attr: Option<&str>) -> Vec<String> {
@@ -407,6 +455,7 @@ impl Converter {
         self.problems.push(Problem {
             line,
             message: message.into(),
+            lost: false,
         });
     }
 

@@ -52,14 +52,26 @@ fn write_connector(root: &Path, key: &str, toml: &str, guide: Option<&str>) {
     let dir = root.join(key);
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("connector.toml"), toml).expect("write toml");
-    std::fs::write(
-        dir.join("logo.svg"),
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
-    )
-    .expect("logo");
+    std::fs::write(dir.join("logo.svg"), logo(&name_of(toml))).expect("logo");
     if let Some(g) = guide {
         std::fs::write(dir.join("guide.mdx"), g).expect("guide");
     }
+}
+
+/// A logo following the README's rules, titled with the connector's name.
+fn logo(name: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>{name}</title><rect width=\"24\" height=\"24\" rx=\"5\" fill=\"#4F43DD\"/></svg>"
+    )
+}
+
+/// The `name = "…"` of a definition (empty when it has none).
+fn name_of(toml: &str) -> String {
+    toml.lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn dagster_guide() -> String {
@@ -510,4 +522,427 @@ fn every_connector_is_translated_into_french() {
         keys >= 16,
         "the whole demo catalog was read ({keys} connectors)"
     );
+}
+
+// --- The rules of catalog/README.md, each refused at load with the file and the line
+// (issue #17: the catalog check accepted all of these and the server started with them).
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not found"))
+        + 1
+}
+
+#[test]
+fn an_unknown_category_is_refused_with_its_line() {
+    let msg = refused(|t| t.replace("category = \"data\"", "category = \"wizardry\""));
+    assert!(
+        msg.contains(
+            "dagster/connector.toml: line 3: category `wizardry` is not one of hris, ats, crm"
+        ),
+        "{msg}"
+    );
+    for category in linkhub_protocol::catalog::CATEGORIES {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let toml = DAGSTER_TOML.replace("\"data\"", &format!("\"{category}\""));
+        write_connector(tmp.path(), "dagster", &toml, Some(&dagster_guide()));
+        load_catalog(tmp.path()).unwrap_or_else(|e| panic!("{category}: {e}"));
+    }
+}
+
+#[test]
+fn a_support_link_must_be_https_or_mailto() {
+    for link in [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.domain)",
+        "http://docs.dagster.io",
+        "data:text/html,<script>alert(1)</script>",
+        "/catalog/dagster",
+        "https://",
+        "https://docs.dagster.io/ x",
+    ] {
+        let msg = refused(|t| t.replace("https://docs.dagster.io", link));
+        let line = line_of(DAGSTER_TOML, "link = ");
+        assert!(
+            msg.contains(&format!(
+                "dagster/connector.toml: line {line}: support link"
+            )),
+            "{link}: {msg}"
+        );
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let toml = DAGSTER_TOML.replace("https://docs.dagster.io", "mailto:help@dagster.io");
+    write_connector(tmp.path(), "dagster", &toml, Some(&dagster_guide()));
+    load_catalog(tmp.path()).unwrap_or_else(|e| panic!("mailto: {e}"));
+}
+
+#[test]
+fn a_name_over_the_limit_is_refused_in_every_language() {
+    let limit = linkhub_protocol::catalog::MAX_NAME_CHARS;
+    let long = "D".repeat(limit + 1);
+    let msg = refused(|t| t.replace("name = \"Dagster\"", &format!("name = \"{long}\"")));
+    assert!(
+        msg.contains(&format!(
+            "dagster/connector.toml: line 2: the name is {} characters long; at most {limit} are allowed",
+            limit + 1
+        )),
+        "{msg}"
+    );
+    let msg = refused(|t| {
+        format!(
+            "{t}\n[translations.fr]\nname = \"{}\"\n",
+            "é".repeat(20_000)
+        )
+    });
+    assert!(msg.contains("the name is 20000 characters long"), "{msg}");
+    // At the limit it loads (the logo's title names it).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let name = "Ð".repeat(limit);
+    let toml = DAGSTER_TOML.replace("name = \"Dagster\"", &format!("name = \"{name}\""));
+    write_connector(tmp.path(), "dagster", &toml, Some(&dagster_guide()));
+    load_catalog(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Loads the Dagster connector with `svg` as its logo; the catalog's message.
+fn logo_refused(svg: &str) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(tmp.path(), "dagster", DAGSTER_TOML, Some(&dagster_guide()));
+    std::fs::write(tmp.path().join("dagster/logo.svg"), svg).expect("logo");
+    match load_catalog(tmp.path()) {
+        Ok(_) => panic!("logo should be refused: {svg}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_logo_with_scripts_handlers_or_outside_references_is_refused_naming_the_line() {
+    let head = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\">\n<title>Dagster</title>\n";
+    for (body, expected) in [
+        (
+            "<script>alert(1)</script>",
+            "<script> is not allowed in a logo",
+        ),
+        (
+            "<rect onload=\"alert(1)\"/>",
+            "event handler attribute `onload`",
+        ),
+        (
+            "<rect ONCLICK=\"alert(1)\"/>",
+            "event handler attribute `onclick`",
+        ),
+        (
+            "<a href=\"javascript:alert(1)\"><rect/></a>",
+            "<a> is not allowed",
+        ),
+        (
+            "<use href=\"javascript:alert(1)\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<use xlink:href=\"https://evil.example/x.svg#a\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<use href=\"&#106;avascript:alert(1)\"/>",
+            "refers outside the logo",
+        ),
+        (
+            "<image href=\"data:image/png;base64,AAAA\"/>",
+            "<image> is not allowed",
+        ),
+        (
+            "<foreignObject><p>x</p></foreignObject>",
+            "<foreignobject> is not allowed",
+        ),
+        (
+            "<rect fill=\"url(https://evil.example/p.svg#g)\"/>",
+            "refers outside the logo",
+        ),
+        ("<rect style=\"fill:url(#g)\"/>", "style attribute"),
+        (
+            "<style>@import url(https://evil.example/x.css);</style>",
+            "<style> is not allowed",
+        ),
+        (
+            "<set attributeName=\"href\" to=\"javascript:alert(1)\"/>",
+            "<set> is not allowed",
+        ),
+    ] {
+        let msg = logo_refused(&format!("{head}{body}\n</svg>\n"));
+        assert!(
+            msg.contains(&format!("dagster/logo.svg: line 3: ")) && msg.contains(expected),
+            "{body}: {msg}"
+        );
+    }
+    let msg = logo_refused(
+        "<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>Dagster</title></svg>",
+    );
+    assert!(msg.contains("line 1: a DOCTYPE is not allowed"), "{msg}");
+    // A local reference (a gradient by #id) is fine.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(tmp.path(), "dagster", DAGSTER_TOML, Some(&dagster_guide()));
+    std::fs::write(
+        tmp.path().join("dagster/logo.svg"),
+        format!("{head}<defs><linearGradient id=\"g\"><stop offset=\"0\" stop-color=\"#000\"/></linearGradient></defs><rect fill=\"url(#g)\" width=\"24\" height=\"24\"/><use href=\"#g\"/></svg>"),
+    )
+    .expect("logo");
+    load_catalog(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_logo_needs_the_view_box_role_and_a_title_naming_the_provider() {
+    let msg = logo_refused(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><title>Dagster</title></svg>",
+    );
+    assert!(
+        msg.contains("dagster/logo.svg: line 1: <svg> needs viewBox=\"0 0 24 24\""),
+        "{msg}"
+    );
+    assert!(msg.contains("<svg> needs role=\"img\""), "{msg}");
+    let msg = logo_refused("<svg viewBox=\"0 0 24 24\" role=\"img\"><rect/></svg>");
+    assert!(msg.contains("the logo has no <title>"), "{msg}");
+    let msg = logo_refused("<svg viewBox=\"0 0 24 24\" role=\"img\">\n<title>Other</title></svg>");
+    assert!(
+        msg.contains("line 2: the logo's <title> `other` does not name `Dagster`"),
+        "{msg}"
+    );
+    let msg = logo_refused("<html><body>not a logo</body></html>");
+    assert!(
+        msg.contains("the logo's first element is <html>, not <svg>"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn the_demo_logos_follow_the_rules() {
+    // The real catalog loads with every rule on (its logos included).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let catalog = load_catalog(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert!(catalog.connectors.len() >= 16);
+}
+
+/// Loads the Dagster connector with `guide` as its guide; the catalog's message.
+fn guide_refused(guide: &str) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_connector(tmp.path(), "dagster", DAGSTER_TOML, Some(guide));
+    match load_catalog(tmp.path()) {
+        Ok(_) => panic!("guide should be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_guide_without_its_linking_section_is_refused() {
+    let guide = dagster_guide();
+    let cut = guide
+        .find("<div data-whitelabel-hide>")
+        .expect("linking section");
+    let msg = guide_refused(&guide[..cut]);
+    assert!(
+        msg.contains("dagster/guide.mdx: line ")
+            && msg.contains("the guide has no linking section"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_linking_section_must_list_exactly_the_form_labels_in_order() {
+    let guide = dagster_guide();
+    let missing = guide.replace("        <li><strong>Deployment</strong></li>\n", "");
+    let msg = guide_refused(&missing);
+    assert!(
+        msg.contains("the linking section must list exactly the form's field labels, in form order: User Token, Organization slug, Deployment"),
+        "{msg}"
+    );
+    let swapped = guide
+        .replace(
+            "<li><strong>User Token</strong></li>",
+            "<li><strong>@@</strong></li>",
+        )
+        .replace(
+            "<li><strong>Deployment</strong></li>",
+            "<li><strong>User Token</strong></li>",
+        )
+        .replace(
+            "<li><strong>@@</strong></li>",
+            "<li><strong>Deployment</strong></li>",
+        );
+    let msg = guide_refused(&swapped);
+    assert!(msg.contains("in form order"), "{msg}");
+}
+
+#[test]
+fn unclosed_raw_markup_that_swallows_the_guide_is_refused_naming_its_line() {
+    let guide = dagster_guide();
+    for tag in [
+        "<iframe src=\"https://evil.example\">",
+        "<svg>",
+        "<script>",
+        "<!-- a note",
+        "<strong>",
+    ] {
+        // Before the first section: everything after it, linking section included, is lost.
+        let at = guide.find("<section").expect("a section");
+        let broken = format!("{}{tag}\n{}", &guide[..at], &guide[at..]);
+        let line = line_of(&broken, tag);
+        let msg = guide_refused(&broken);
+        assert!(
+            msg.contains(&format!("dagster/guide.mdx: line {line}: ")) && msg.contains("swallows"),
+            "{tag}: {msg}"
+        );
+    }
+    // Inside a section, an unclosed tag swallows the rest of it.
+    let at = guide.find("<h2>Generate").expect("heading");
+    let broken = format!("{}<iframe>\n{}", &guide[..at], &guide[at..]);
+    let line = line_of(&broken, "<iframe>");
+    let msg = guide_refused(&broken);
+    assert!(
+        msg.contains(&format!(
+            "line {line}: <iframe> is not closed before </section>"
+        )),
+        "{msg}"
+    );
+}
+
+#[test]
+fn form_and_notice_rules_of_the_readme_are_held() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            DAGSTER_TOML.replace("key = \"organization\"", "key = \"Organization-Slug\""),
+            "field key `Organization-Slug` must be snake_case",
+        ),
+        (
+            DAGSTER_TOML.replace("label = \"Deployment\"", "label = \"organization slug\""),
+            "label `organization slug` is another field's label too",
+        ),
+        (
+            DAGSTER_TOML.replace(", error = \"user: and 32 hex characters\"", ""),
+            "field `user_token`: the validation needs an `error`",
+        ),
+        (
+            DAGSTER_TOML.replace("user:[0-9a-f]{32}", "(?P<kind>user):[0-9a-f]{32}"),
+            "field `user_token`: pattern `(?P<kind>user):[0-9a-f]{32}` uses a named group",
+        ),
+        (
+            format!(
+                "{DAGSTER_TOML}\n[[notices]]\nkey = \"admin\"\ntype = \"info\"\ndescription = \"x\"\nposition = \"top\"\n"
+            ),
+            "notice `admin`: another notice has this key",
+        ),
+        (
+            DAGSTER_TOML.replace("type = \"warning\"", "type = \"danger\""),
+            "notice `admin`: type `danger` is not info or warning",
+        ),
+        (
+            format!(
+                "{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\nvalue = \"Europe\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n"
+            ),
+            "field `region`: value `Europe` is not one of its option values",
+        ),
+        (
+            format!(
+                "{DAGSTER_TOML}\n[[fields]]\nkey = \"region\"\nlabel = \"Region\"\ntype = \"select\"\noptions = [{{ label = \"Europe\", value = \"eu\" }}]\n\n[[fields]]\nkey = \"site\"\nlabel = \"Site\"\ntype = \"text\"\ncondition = {{ field = \"region\", equals = \"Europe\" }}\n"
+            ),
+            "field `site`: condition value `Europe` is not an option value of `region`",
+        ),
+    ];
+    for (toml, expected) in cases {
+        let msg = refused(|_| toml.clone());
+        assert!(
+            msg.contains("dagster/connector.toml: line ") && msg.contains(expected),
+            "{expected}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn an_oauth_client_secret_variable_follows_the_naming_rule() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let toml = r#"key = "hub-spot"
+name = "HubSpot"
+category = "crm"
+auth_type = "oauth2"
+logo = "logo.svg"
+[oauth2]
+authorize_url = "https://app.hubspot.com/oauth/authorize"
+token_url = "https://api.hubapi.com/oauth/v1/token"
+client_id = "abc"
+client_secret_env = "HUBSPOT_SECRET"
+"#;
+    write_connector(tmp.path(), "hub-spot", toml, None);
+    let msg = load_catalog(tmp.path()).expect_err("refused").to_string();
+    assert!(
+        msg.contains("hub-spot/connector.toml: line 10: client_secret_env `HUBSPOT_SECRET` must be `LINKHUB_OAUTH_HUB_SPOT_SECRET`"),
+        "{msg}"
+    );
+}
+
+/// The e2e tier's hostile fixture (tests/fixtures/hostile-catalog, written by
+/// `hostile-catalog.mjs`) passes every rule, and really is hostile: every text slot of the
+/// connector and its guide carries markup, a bidi override and a 20,000-character word.
+#[test]
+fn the_hostile_fixture_catalog_passes_the_rules_and_is_hostile_in_every_text_slot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hostile-catalog");
+    let catalog = load_catalog(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let c = catalog.get("hostile").expect("hostile");
+    assert!(c.config.name.contains('\u{202E}') && c.config.name.contains("<img"));
+    let hostile = |what: &str, text: &str| {
+        assert!(
+            text.contains("<script>") && text.contains('\u{202E}'),
+            "{what}: markup and a bidi override"
+        );
+        let longest = text.split_whitespace().map(|w| w.chars().count()).max();
+        assert!(longest >= Some(20_000), "{what}: a 20,000-character word");
+    };
+    let support = c.config.support.as_ref().expect("support");
+    hostile("support", &support.description);
+    assert!(support.link.contains("javascript:"));
+    for f in &c.config.config_fields {
+        hostile(&f.key, &f.label);
+        hostile(&f.key, f.description.as_deref().unwrap_or_default());
+        if let Some(p) = &f.placeholder {
+            hostile(&f.key, p);
+        }
+        if let Some(t) = &f.tooltip {
+            hostile(&f.key, t);
+        }
+        if let Some(e) = f.validation.as_ref().and_then(|v| v.error.as_deref()) {
+            hostile(&f.key, e);
+        }
+        for o in f.options.iter().flatten() {
+            hostile(&o.value, &o.label);
+        }
+    }
+    for n in &c.config.config_notices {
+        hostile(&n.key, &n.description);
+    }
+    let ar = c.config.translations.get("ar").expect("Arabic");
+    for (key, t) in &ar.fields {
+        hostile(key, t.label.as_deref().unwrap_or_default());
+    }
+    let guide = c.config.guide.as_ref().expect("guide");
+    hostile("guide title", &guide.title);
+    hostile("guide summary", &guide.summary);
+    for a in &guide.actions {
+        hostile("scope action", &a.label);
+    }
+    let json = serde_json::to_string(guide).expect("json");
+    assert!(
+        !json.contains("javascript:window.__pwned=1\","),
+        "script links are dropped"
+    );
+    for s in &guide.sections {
+        hostile(
+            "section",
+            &format!(
+                "{} {}",
+                s.heading,
+                serde_json::to_string(s)
+                    .expect("json")
+                    .replace("\\u003c", "<")
+            ),
+        );
+    }
 }

@@ -543,3 +543,52 @@ proptest! {
         let _ = check_guide(&src);
     }
 }
+
+/// Issue #17: `guide import --check` exited 0 for a guide without its linking section.
+#[test]
+fn check_reports_a_missing_linking_section() {
+    let src = "# Connect Acme with API Key – linkhub\n\n> Summary.\n\n## Create a key\n\n<p>Open the settings.</p>\n";
+    let problems = check_guide(src);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.lost && p.line == 7 && p.message.contains("no linking section")),
+        "{problems:?}"
+    );
+    // The seeds have theirs.
+    for seed in ["dagster-user-token.txt", "oneflow-api-token.txt"] {
+        assert!(
+            !check_guide(&fixture(seed))
+                .iter()
+                .any(|p| p.message.contains("linking section")),
+            "{seed}"
+        );
+    }
+}
+
+/// Issue #17: an unclosed raw `<iframe>` or `<svg>` silently swallowed the rest of the guide,
+/// linking section included.
+#[test]
+fn unclosed_markup_that_swallows_content_is_reported_as_lost_with_its_line() {
+    let seed = fixture("dagster-user-token.txt");
+    for tag in ["<iframe src=\"https://example.com\">", "<svg>", "<!--"] {
+        let at = seed
+            .find("<div data-whitelabel-hide>")
+            .expect("linking section");
+        let src = format!("{}{tag}\n{}", &seed[..at], &seed[at..]);
+        let line = src[..at].matches('\n').count() + 1;
+        let problems = check_guide(&src);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.lost && p.line == line && p.message.contains("swallows")),
+            "{tag}: line {line}: {problems:?}"
+        );
+        // What it swallowed is gone from the guide: the linking section.
+        let g = import_guide(&src).expect("imports");
+        assert!(g.linking_section().is_none(), "{tag}");
+    }
+    // Repairs that lose nothing are not marked lost.
+    let problems = check_guide(&fixture("oneflow-api-token.txt"));
+    assert!(problems.iter().all(|p| !p.lost), "{problems:?}");
+}

@@ -56,8 +56,9 @@ fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
         let assets = obj
             .entry("assets")
             .or_insert_with(|| Value::Object(Default::default()));
+        // Absolute, as `logo_url` is: StackOne's client resolves it against the host page.
         if let Some(assets) = assets.as_object_mut() {
-            assets.entry("icon").or_insert_with(|| Value::String(url));
+            assets.insert("icon".to_owned(), Value::String(url));
         }
     }
     let events = if state.settings.webhook_url.is_some() {

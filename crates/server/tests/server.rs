@@ -201,6 +201,30 @@ async fn hub_rejects_missing_unknown_and_expired_tokens() {
     assert_eq!(body(r).await["message"], "Session expired");
 }
 
+/// Issue #17: `config.assets.icon` was a path (`/catalog/…`), which StackOne's client
+/// resolves against the host page; it is absolute like `logo_url`.
+#[tokio::test]
+async fn a_connector_icon_is_an_absolute_url_like_its_logo_url() {
+    let s = start().await;
+    let token = s.token("o1").await;
+    let v = body(
+        s.hub(Method::GET, "/hub/connectors/acme_hr", &token)
+            .send()
+            .await
+            .expect("req"),
+    )
+    .await;
+    let icon = v["config"]["assets"]["icon"].as_str().expect("an icon");
+    assert!(
+        icon.starts_with("http://") || icon.starts_with("https://"),
+        "{icon}"
+    );
+    assert!(icon.ends_with("/catalog/acme_hr/logo.svg"), "{icon}");
+    let r = s.http.get(icon).send().await.expect("icon");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+}
+
 #[tokio::test]
 async fn hub_connectors_filter_by_category_provider_and_active() {
     let s = start().await;
