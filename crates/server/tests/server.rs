@@ -309,6 +309,10 @@ async fn hub_connector_detail_and_unknown_connector() {
         "Sous-domaine"
     );
     assert_eq!(v["config"]["configFields"][0]["label"], "Subdomain");
+    // The icon is an absolute URL: a client on another origin (StackOne's, in a host page)
+    // must not resolve it against its own page.
+    let icon = v["config"]["assets"]["icon"].as_str().expect("an icon");
+    assert_eq!(icon, format!("{}/catalog/acme_hr/logo.svg", s.base));
     for id in ["nope", "legacy"] {
         let r = s
             .hub(Method::GET, &format!("/hub/connectors/{id}"), &token)
