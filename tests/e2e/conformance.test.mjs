@@ -33,7 +33,7 @@ before(async () => {
   // page's fragment (a real host would get the token from its backend).
   routes['/host.html'] = {
     type: 'text/html',
-    body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>Host</title>
+    body: `<!doctype html><html lang="en"><meta charset="utf-8"><title>Host</title><link rel="icon" href="data:,">
       <script src="${hub.url}/linkhub.js"></script>
       <button id="open" type="button">Connect Dagster</button>
       <output id="result"></output>

@@ -7,12 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, dirname } from 'node:path';
 import { startServer, createSession, launchBrowser, startStaticServer } from './support.mjs';
 
 const DAGSTER_TOKEN = 'user:0afb128e57084fce8fd15c62d75e4bd6';
 const require = createRequire(import.meta.url);
-const STACKONE = dirname(require.resolve('@stackone/hub/package.json'));
+// The package's `./webcomponent` export: the IIFE bundle with React inside.
+const WEB_COMPONENT = require.resolve('@stackone/hub/webcomponent');
 
 let server;
 let host;
@@ -24,7 +24,7 @@ before(async () => {
   server = await startServer({ extraEnv: { LINKHUB_ALLOWED_ORIGINS: host.url } });
   routes['/stackone-hub.js'] = {
     type: 'text/javascript',
-    body: readFileSync(join(STACKONE, 'dist/webcomponent.js')),
+    body: readFileSync(WEB_COMPONENT),
   };
   browser = await launchBrowser();
 });
@@ -37,7 +37,7 @@ after(async () => {
 
 /** A host page showing StackOne's client for `token`, against the reference server. */
 function hostPage(token) {
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>StackOne client</title>
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>StackOne client</title><link rel="icon" href="data:,">
     <script src="/stackone-hub.js"></script>
     <stackone-hub id="hub" token="${token}" base-url="${server.url}" height="720px"></stackone-hub>
     <script>
