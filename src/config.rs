@@ -135,7 +135,9 @@ pub fn parse_base(raw: &str) -> Option<String> {
         Some(v6) => {
             let (inner, after) = v6.split_once(']')?;
             let ok = !inner.is_empty()
-                && inner.bytes().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+                && inner
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
             if !ok {
                 return None;
             }
@@ -311,8 +313,14 @@ mod tests {
         for (raw, want) in [
             ("https://api.example.com", "https://api.example.com"),
             ("https://API.Example.com/", "https://api.example.com"),
-            ("HTTPS://api.example.com:443/v1/", "https://api.example.com/v1"),
-            ("https://api.example.com:8443/hub-proxy", "https://api.example.com:8443/hub-proxy"),
+            (
+                "HTTPS://api.example.com:443/v1/",
+                "https://api.example.com/v1",
+            ),
+            (
+                "https://api.example.com:8443/hub-proxy",
+                "https://api.example.com:8443/hub-proxy",
+            ),
             ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
             ("http://localhost:80", "http://localhost"),
             ("http://[::1]:9000/", "http://[::1]:9000"),
@@ -365,7 +373,10 @@ mod tests {
         assert_eq!(cfg.base_url, "https://api.example.com");
         assert!(!cfg.base_refused);
         assert_eq!(cfg.api_origin(), "https://api.example.com");
-        assert_eq!(cfg.url("/hub/settings"), "https://api.example.com/hub/settings");
+        assert_eq!(
+            cfg.url("/hub/settings"),
+            "https://api.example.com/hub/settings"
+        );
 
         let own = HubConfig::from_fragment("#token=t&base=").expect("token present");
         assert_eq!((own.base_url.as_str(), own.base_refused), ("", false));
@@ -373,7 +384,10 @@ mod tests {
         let bad = HubConfig::from_fragment("#token=t&base=http%3A%2F%2Fevil.example")
             .expect("token present");
         assert_eq!(bad.base_url, "");
-        assert!(bad.base_refused, "an invalid base never falls back to another origin");
+        assert!(
+            bad.base_refused,
+            "an invalid base never falls back to another origin"
+        );
         // A valid base after an invalid one does not undo the refusal.
         let mixed = HubConfig::from_fragment("#token=t&base=javascript:x&base=https://a.example")
             .expect("token present");
@@ -382,7 +396,10 @@ mod tests {
 
     #[test]
     fn origin_of_a_base_drops_its_path() {
-        assert_eq!(origin_of("https://a.example:8443/v1/x"), "https://a.example:8443");
+        assert_eq!(
+            origin_of("https://a.example:8443/v1/x"),
+            "https://a.example:8443"
+        );
         assert_eq!(origin_of("http://127.0.0.1:5"), "http://127.0.0.1:5");
         assert_eq!(origin_of(""), "");
     }

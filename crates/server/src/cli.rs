@@ -705,7 +705,10 @@ mod tests {
         for (raw, want) in [
             ("https://api.example.com", "https://api.example.com"),
             ("https://API.example.com:443/", "https://api.example.com"),
-            ("https://api.example.com:8443", "https://api.example.com:8443"),
+            (
+                "https://api.example.com:8443",
+                "https://api.example.com:8443",
+            ),
             ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
             ("http://localhost:3000/", "http://localhost:3000"),
             ("http://[::1]:4000", "http://[::1]:4000"),

@@ -809,9 +809,7 @@ async fn the_hub_s_csp_lists_the_operator_s_api_origins_and_refuses_bad_ones() {
             .expect("s")
             .to_owned();
         assert!(
-            csp.contains(
-                "connect-src 'self' https://api.stackone.example http://127.0.0.1:9;"
-            ),
+            csp.contains("connect-src 'self' https://api.stackone.example http://127.0.0.1:9;"),
             "{csp}"
         );
         assert!(
@@ -825,7 +823,12 @@ async fn the_hub_s_csp_lists_the_operator_s_api_origins_and_refuses_bad_ones() {
         ..Options::default()
     })
     .await;
-    let r = plain.http.get(plain.url("/link")).send().await.expect("req");
+    let r = plain
+        .http
+        .get(plain.url("/link"))
+        .send()
+        .await
+        .expect("req");
     let csp = r.headers()["content-security-policy"].to_str().expect("s");
     assert!(csp.contains("connect-src 'self';"), "{csp}");
 
