@@ -57,6 +57,16 @@ export interface LinkHubOptions {
   token: string;
   /** Base URL of the Hub; defaults to the origin the loader script came from. */
   hubUrl?: string;
+  /**
+   * Base URL of the StackOne-style API the Hub calls (StackOne's own prop name), e.g.
+   * `https://api.example.com`; default: the Hub's own origin. An absolute `https:` URL, or
+   * `http:` on a loopback host (`localhost`, `127.x.x.x`, `[::1]`), without credentials,
+   * query or fragment; anything else makes `open`/`mount` throw. The session token and the
+   * credentials the user types are sent there only. The Hub may reach only the backends its
+   * Content-Security-Policy lists (`connect-src`; the reference server's `--api-origin`):
+   * for any other it shows a "not allowed" screen and sends nothing.
+   */
+  baseUrl?: string;
   /** Called once an account is linked. */
   onSuccess?: (account: { accountId: string; provider: string }, event: LinkHubEvent) => void;
   /** Called when the Hub is closed by the user or by `close()`. */

@@ -3,7 +3,8 @@
 //   <script src="https://hub.example.com/linkhub.js"></script>
 //   const hub = LinkHub.open({ token, hubUrl: 'https://hub.example.com', onSuccess, onClose });
 //
-// Options also carry `theme` ('light' | 'dark' | 'system' | { mode, tokens: { primary, radius,
+// `baseUrl` (StackOne's prop name) names the StackOne-style API the Hub calls; without it the
+// Hub calls the origin it is served from. Options also carry `theme` ('light' | 'dark' | 'system' | { mode, tokens: { primary, radius,
 // font, spacing } }) and `brand` ({ name, logo }); the Hub validates them (linkhub.d.ts, README).
 //
 // The Hub runs in an iframe from its own origin, so the host page's scripts never see the
@@ -43,11 +44,29 @@
     return { origin: u.origin, base: u.href.replace(/\/+$/, '') };
   }
 
+  // The API base a host names: an absolute https: URL, or http: on a loopback host, with no
+  // credentials, query or fragment (the Hub checks it again, and its Content-Security-Policy
+  // decides which backends it may reach). Anything else throws here, before a frame exists.
+  function apiBase(baseUrl) {
+    if (baseUrl === undefined || baseUrl === null || baseUrl === '') return undefined;
+    let u = null;
+    if (typeof baseUrl === 'string' && /^https?:\/\//i.test(baseUrl.trim())) {
+      try { u = new URL(baseUrl.trim()); } catch (_) { u = null; }
+    }
+    const h = u ? u.hostname : '';
+    const loopback = h === 'localhost' || h.endsWith('.localhost') || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
+    if (!u || u.username || u.password || u.search || u.hash || !(u.protocol === 'https:' || (u.protocol === 'http:' && loopback))) {
+      throw new Error('LinkHub: baseUrl must be an https: URL (http: only on a loopback host) without credentials, query or fragment');
+    }
+    return u.origin + u.pathname.replace(/\/+$/, '');
+  }
+
   function create(options, container) {
     if (!isObj(options) || typeof options.token !== 'string' || !options.token) {
       throw new Error('LinkHub: options.token (the connect-session token) is required');
     }
     const hub = hubOrigin(options.hubUrl);
+    const baseUrl = apiBase(options.baseUrl);
     const onEvent = fn(options.onEvent);
     const onSuccess = fn(options.onSuccess);
     const onClose = fn(options.onClose);
@@ -83,7 +102,7 @@
           token: options.token,
           options: {
             theme: options.theme, brand: options.brand, locale: options.locale, scopes: options.scopes,
-            whitelabel: !!options.whitelabel, mode: container ? 'inline' : 'modal',
+            whitelabel: !!options.whitelabel, mode: container ? 'inline' : 'modal', baseUrl,
           },
         });
       } else if (data.type === 'event' && isObj(data.event) && EVENTS.includes(data.event.name)) {

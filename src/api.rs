@@ -41,6 +41,11 @@ pub enum ApiError {
     /// The answer was not what the protocol says.
     #[error("the server sent an answer the widget does not understand")]
     Decode,
+    /// This page may not call the API base it was given (the origin named): the base is not
+    /// a valid one (nothing was sent), or the page's Content-Security-Policy does not list
+    /// it (the browser sent nothing).
+    #[error("this page may not connect to {0}")]
+    Refused(String),
 }
 
 impl ApiError {
@@ -79,6 +84,7 @@ impl ApiError {
             ApiError::Provider(_) => "PROVIDER_ERROR",
             ApiError::Server { .. } => "SERVER_ERROR",
             ApiError::Decode => "INVALID_RESPONSE",
+            ApiError::Refused(_) => "BACKEND_NOT_ALLOWED",
         }
     }
 
@@ -183,7 +189,15 @@ async fn send(
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
+    if cfg.base_refused {
+        return Err(ApiError::Refused(String::new()));
+    }
     let window = web_sys::window().ok_or(ApiError::Network)?;
+    let cross_origin = !cfg.base_url.is_empty()
+        && window.location().origin().ok().as_deref() != Some(cfg.api_origin());
+    if cross_origin {
+        csp::watch(&window);
+    }
     let abort = AbortOnDrop(web_sys::AbortController::new().ok());
     let headers = web_sys::Headers::new().map_err(|_| ApiError::Network)?;
     let _ = headers.set(linkhub_protocol::SESSION_HEADER, &cfg.token);
@@ -191,7 +205,11 @@ async fn send(
     if body.is_some() {
         let _ = headers.set("content-type", "application/json");
     }
-    if let Some(key) = idempotency_key {
+    // Only to the hub's own origin: StackOne's client never sends this header, so a
+    // StackOne-style backend's CORS need not allow it, and a refused preflight would fail
+    // the submit. (Our server allows it cross-origin too; there a retried submit relies on
+    // the same owner and provider updating one account.)
+    if let Some(key) = idempotency_key.filter(|_| !cross_origin) {
         let _ = headers.set("idempotency-key", key);
     }
     // The server words its messages for the user (a refused field, the OAuth result page)
@@ -210,9 +228,13 @@ async fn send(
         init.set_signal(Some(&ctrl.signal()));
     }
     let url = cfg.url(path);
-    let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-        .await
-        .map_err(|_| ApiError::Network)?;
+    let response = match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
+        Ok(response) => response,
+        Err(_) if cross_origin && csp::refused(cfg.api_origin()).await => {
+            return Err(ApiError::Refused(cfg.api_origin().to_owned()));
+        }
+        Err(_) => return Err(ApiError::Network),
+    };
     let response: web_sys::Response = response.dyn_into().map_err(|_| ApiError::Network)?;
     let text = match response.text() {
         Ok(p) => JsFuture::from(p)
@@ -230,6 +252,80 @@ async fn send(
         return Err(ApiError::from_response(status, &text));
     }
     Ok(text)
+}
+
+/// Requests the page's Content-Security-Policy refused (`connect-src`), told apart from a
+/// dropped connection: the browser rejects both with the same `TypeError`, but reports a
+/// refusal as a `securitypolicyviolation` event. This works wherever the policy comes from
+/// (the reference server, a static host's header, a `<meta>` tag), without the widget
+/// having to be told the list of allowed backends.
+#[cfg(target_arch = "wasm32")]
+mod csp {
+    use std::cell::RefCell;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+
+    thread_local! {
+        /// The `blockedURI`s of `connect-src` violations seen; `None` until watched.
+        static BLOCKED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+    }
+
+    /// Starts recording the page's `connect-src` violations (once; before the first request).
+    pub fn watch(window: &web_sys::Window) {
+        if BLOCKED.with(|b| b.borrow().is_some()) {
+            return;
+        }
+        let Some(document) = window.document() else {
+            return;
+        };
+        let listener = Closure::<dyn Fn(web_sys::Event)>::new(|ev: web_sys::Event| {
+            let field = |name: &str| {
+                js_sys::Reflect::get(&ev, &JsValue::from_str(name))
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default()
+            };
+            if field("effectiveDirective") == "connect-src" {
+                let blocked = field("blockedURI");
+                BLOCKED.with(|b| b.borrow_mut().get_or_insert_with(Vec::new).push(blocked));
+            }
+        });
+        let added = document.add_event_listener_with_callback(
+            "securitypolicyviolation",
+            listener.as_ref().unchecked_ref(),
+        );
+        if added.is_ok() {
+            BLOCKED.with(|b| *b.borrow_mut() = Some(Vec::new()));
+            // Lives as long as the page.
+            listener.forget();
+        }
+    }
+
+    /// Whether a request to `origin` was refused by the policy. The violation event is a
+    /// task of its own, queued when the browser refused the request: a failed fetch waits
+    /// for it a moment before calling the failure a network error.
+    pub async fn refused(origin: &str) -> bool {
+        let seen = || {
+            BLOCKED.with(|b| {
+                b.borrow().as_ref().is_some_and(|list| {
+                    list.iter().any(|uri| {
+                        uri == origin
+                            || uri
+                                .strip_prefix(origin)
+                                .is_some_and(|rest| rest.starts_with('/'))
+                    })
+                })
+            })
+        };
+        for _ in 0..3 {
+            if seen() {
+                return true;
+            }
+            crate::browser::sleep(20).await;
+        }
+        seen()
+    }
 }
 
 /// A JSON text read as `T`. In the browser the browser's own `JSON.parse` reads it and
@@ -278,9 +374,20 @@ pub async fn connectors(cfg: &HubConfig) -> Result<linkhub_protocol::hub::Connec
     get_small(cfg, "/hub/connectors").await
 }
 
-/// `GET /hub/settings`: features and, in edit mode, the account being edited.
+/// `GET /hub/settings`: features and, in edit mode, the account being edited. A backend
+/// without this endpoint (404) has no settings to give: that is not an error.
 pub async fn settings(cfg: &HubConfig) -> Result<linkhub_protocol::hub::HubSettings, ApiError> {
-    get_small(cfg, "/hub/settings").await
+    settings_or_none(get_small(cfg, "/hub/settings").await)
+}
+
+/// A 404 from `/hub/settings` read as "no settings".
+fn settings_or_none(
+    answer: Result<linkhub_protocol::hub::HubSettings, ApiError>,
+) -> Result<linkhub_protocol::hub::HubSettings, ApiError> {
+    match answer {
+        Err(ApiError::NotFound(_)) => Ok(linkhub_protocol::hub::HubSettings::default()),
+        other => other,
+    }
 }
 
 /// `GET /hub/connectors/{id}`: one connector's form and guide.
@@ -370,6 +477,8 @@ pub fn encode_segment(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use linkhub_protocol::hub::HubSettings;
+
     use super::*;
 
     #[test]
@@ -429,6 +538,45 @@ mod tests {
                 message: String::new()
             }
         );
+    }
+
+    #[test]
+    fn a_backend_without_hub_settings_is_not_an_error() {
+        let missing = ApiError::from_response(404, r#"{"statusCode":404,"message":"Cannot GET"}"#);
+        assert_eq!(settings_or_none(Err(missing)), Ok(HubSettings::default()));
+        assert_eq!(
+            settings_or_none(Err(ApiError::SessionExpired)),
+            Err(ApiError::SessionExpired)
+        );
+    }
+
+    #[test]
+    fn stackone_shaped_answers_with_unknown_fields_are_read() {
+        let settings: HubSettings =
+            decode(r#"{"enabled_features":["x"],"future":{"a":1},"existing_account_id":null}"#)
+                .expect("settings");
+        assert_eq!(settings.existing_account_id, None);
+        let list: linkhub_protocol::hub::ConnectorList = decode(
+            r#"{"integrations":[{"active":true,"name":"Dagster","provider":"dagster","type":"iam",
+                "integration_id":"i1","logo_url":"https://x/l.png","new_field":[1,2]}],"total":1}"#,
+        )
+        .expect("list");
+        assert_eq!(list.integrations[0].integration_id, "i1");
+        // An error body without `fields`: its message, and no field messages.
+        match ApiError::from_response(400, r#"{"statusCode":400,"message":"Bad token","x":1}"#) {
+            ApiError::Invalid { message, fields } => {
+                assert_eq!(message, "Bad token");
+                assert!(fields.read().is_empty());
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_backend_is_neither_retried_nor_a_network_error() {
+        let err = ApiError::Refused("https://api.example.com".into());
+        assert!(!err.is_retryable());
+        assert_eq!(err.code(), "BACKEND_NOT_ALLOWED");
     }
 
     #[test]

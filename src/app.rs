@@ -36,7 +36,13 @@ fn start() -> Start {
         .as_ref()
         .and_then(|l| l.pathname().ok())
         .unwrap_or_default();
-    if path.trim_end_matches('/').ends_with("/embed") {
+    // `/embed` as the reference server serves it, or as a static host does: `/embed/`
+    // (`embed/index.html`), `/embed.html`.
+    let page = path
+        .trim_end_matches("index.html")
+        .trim_end_matches(".html")
+        .trim_end_matches('/');
+    if page.ends_with("/embed") {
         let hash = location.and_then(|l| l.hash().ok()).unwrap_or_default();
         if let Some(origin) = crate::host::origin_from_fragment(&hash) {
             return Start::Embedded(origin);

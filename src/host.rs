@@ -143,6 +143,10 @@ pub struct InitOptions {
     /// `modal` or `inline`.
     #[serde(default)]
     pub mode: Option<String>,
+    /// The host's `baseUrl`: the StackOne-style API the widget calls (checked by
+    /// `config::parse_base`; absent means this page's own origin).
+    #[serde(default, rename = "baseUrl")]
+    pub base_url: Option<String>,
 }
 
 impl InitMessage {
@@ -160,10 +164,12 @@ impl InitMessage {
         (self.source == SOURCE && self.kind == "init" && !self.token.is_empty()).then_some(self)
     }
 
-    /// The widget config this message describes (API on this page's own origin).
+    /// The widget config this message describes (the API at the host's `baseUrl` when it
+    /// named a valid one, on this page's own origin when it named none).
     pub fn into_config(self) -> HubConfig {
-        HubConfig {
+        let mut cfg = HubConfig {
             base_url: String::new(),
+            base_refused: false,
             token: self.token,
             locale: self.options.locale,
             scopes: self.options.scopes.unwrap_or_default(),
@@ -172,7 +178,9 @@ impl InitMessage {
             brand_name: text(&self.options.brand, "name"),
             brand_logo: text(&self.options.brand, "logo"),
             modal: self.options.mode.as_deref() == Some("modal"),
-        }
+        };
+        cfg.set_base(self.options.base_url.as_deref().unwrap_or_default());
+        cfg
     }
 }
 
@@ -362,6 +370,8 @@ mod tests {
             cfg.theme.tokens,
             vec![("primary".to_string(), "#f00".to_string())]
         );
+        assert_eq!(cfg.base_url, "", "no baseUrl: this page's own origin");
+        assert!(!cfg.base_refused);
 
         for bad in [
             serde_json::json!({ "source": "other", "type": "init", "token": "t" }),
@@ -372,6 +382,32 @@ mod tests {
         ] {
             assert_eq!(InitMessage::parse(&bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_host_s_base_url_is_checked_before_anything_is_sent() {
+        let init = |base: serde_json::Value| {
+            let msg = serde_json::json!({
+                "source": "linkhub", "type": "init", "token": "t", "options": { "baseUrl": base }
+            });
+            InitMessage::parse(&msg).expect("valid init").into_config()
+        };
+        let cfg = init(serde_json::json!("https://api.stackone.example/"));
+        assert_eq!(cfg.base_url, "https://api.stackone.example");
+        assert!(!cfg.base_refused);
+        for bad in [
+            serde_json::json!("http://api.example.com"),
+            serde_json::json!("javascript:alert(1)"),
+            serde_json::json!("https://a@b.example"),
+        ] {
+            let cfg = init(bad.clone());
+            assert!(cfg.base_refused && cfg.base_url.is_empty(), "{bad}");
+        }
+        // Not a string: the message is not a well-formed init at all.
+        let msg = serde_json::json!({
+            "source": "linkhub", "type": "init", "token": "t", "options": { "baseUrl": 5 }
+        });
+        assert_eq!(InitMessage::parse(&msg), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ enum Failure {
     Network,
     NotFound,
     Server,
+    Refused,
 }
 
 /// The message for `error`, with a retry button when trying again may help.
@@ -31,6 +32,7 @@ pub fn ErrorScreen(
         ApiError::SessionExpired => Failure::Expired,
         ApiError::Network => Failure::Network,
         ApiError::NotFound(_) => Failure::NotFound,
+        ApiError::Refused(_) => Failure::Refused,
         _ => Failure::Server,
     };
     let title = match kind {
@@ -38,12 +40,22 @@ pub fn ErrorScreen(
         Failure::Network => td_string!(locale, network_error_title).to_string(),
         Failure::NotFound => td_string!(locale, not_found_title).to_string(),
         Failure::Server => td_string!(locale, server_error_title).to_string(),
+        Failure::Refused => td_string!(locale, backend_refused_title).to_string(),
     };
     let body = match kind {
         Failure::Expired => td_string!(locale, session_expired_body).to_string(),
         Failure::Network => td_string!(locale, network_error_body).to_string(),
         Failure::NotFound => td_string!(locale, not_found_body).to_string(),
         Failure::Server => td_string!(locale, server_error_body).to_string(),
+        Failure::Refused => td_string!(locale, backend_refused_body).to_string(),
+    };
+    // The backend this page may not reach, for whoever is asked to fix the link or the
+    // hub's policy (empty when the base was not a valid URL: nothing of it is echoed).
+    let refused_origin = match &error {
+        ApiError::Refused(origin) if !origin.is_empty() => {
+            Some(view! { <p class="lh-status__body"><code>{origin.clone()}</code></p> })
+        }
+        _ => None,
     };
     if matches!(kind, Failure::Expired) {
         crate::host::emit(crate::host::HostEvent::SessionExpired);
@@ -75,6 +87,7 @@ pub fn ErrorScreen(
     });
     view! {
         <StatusScreen title=title body=body>
+            {refused_origin}
             {action}
             {retry}
             {restart}

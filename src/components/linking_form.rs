@@ -340,7 +340,7 @@ fn apply_error(
             ctx.server_errors.try_set(fields.read());
             Banner::Refused(message)
         }
-        ApiError::Network => Banner::Network,
+        ApiError::Network | ApiError::Refused(_) => Banner::Network,
         ApiError::Server { status, .. } => Banner::Server(status),
         ApiError::Provider(message) | ApiError::NotFound(message) => Banner::Provider(message),
         ApiError::Decode => Banner::Decode,

@@ -552,6 +552,8 @@ fn place_modules(dist: &std::path::Path, pkg: &std::path::Path) -> Result<PathBu
             "dist/index.html does not load the widget from {PKG_MARKER}"
         ));
     }
+    // The page's one script: a file, not inline, so its policy needs no per-build hash.
+    std::fs::write(pkg.join("boot.js"), BOOT)?;
     let name = format!("pkg-{:016x}", content_hash(pkg)?);
     for entry in std::fs::read_dir(dist)? {
         let path = entry?.path();
@@ -571,7 +573,14 @@ fn place_modules(dist: &std::path::Path, pkg: &std::path::Path) -> Result<PathBu
             std::fs::copy(&path, dest.join(file))?;
         }
     }
-    std::fs::write(&index, html.replace(PKG_MARKER, &format!("/{name}/")))?;
+    let html = html.replace(PKG_MARKER, &format!("/{name}/"));
+    std::fs::write(&index, &html)?;
+    // `/link` and `/embed` from any static file server, which maps a folder to its
+    // `index.html` (the reference server serves `index.html` there itself).
+    for page in ["link", "embed"] {
+        std::fs::create_dir_all(dist.join(page))?;
+        std::fs::write(dist.join(page).join("index.html"), &html)?;
+    }
     let shown = dist.strip_prefix(root()).unwrap_or(dist).display();
     info(
         TAG,
@@ -579,6 +588,11 @@ fn place_modules(dist: &std::path::Path, pkg: &std::path::Path) -> Result<PathBu
     );
     Ok(dest)
 }
+
+/// Starts the widget: `index.html` loads it from the hashed folder, and it loads the glue
+/// and the wasm beside it.
+const BOOT: &str = "import init from \"./linkhub.js\";\n\
+                    init({ module_or_path: new URL(\"linkhub_bg.wasm\", import.meta.url) });\n";
 
 /// Where `index.html` (the source) loads the widget's JS and wasm from; the build replaces
 /// it with the content-hashed folder, so those files can be cached for good.

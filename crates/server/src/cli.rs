@@ -68,6 +68,17 @@ pub struct Global {
         global = true
     )]
     pub allowed_origins: Vec<String>,
+    /// The origin of another StackOne-style API the hub pages may send sessions and
+    /// credentials to (a host's `baseUrl`, an auth link's `base`): added to their
+    /// Content-Security-Policy's `connect-src` (repeatable; env: comma-separated). An https:
+    /// origin, or http: on a loopback host. [default: none; the hub calls this server]
+    #[arg(
+        long = "api-origin",
+        env = "LINKHUB_API_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub api_origins: Vec<String>,
     /// Where account.created/updated/deleted webhooks are POSTed.
     #[arg(long, env = "LINKHUB_WEBHOOK_URL", global = true)]
     pub webhook_url: Option<String>,
@@ -223,6 +234,7 @@ struct FileConfig {
     catalog: Option<PathBuf>,
     public_url: Option<String>,
     allowed_origins: Option<Vec<String>>,
+    api_origins: Option<Vec<String>>,
     webhook_url: Option<String>,
     webhook_retry_base_ms: Option<u64>,
     webhook_max_attempts: Option<i64>,
@@ -328,6 +340,37 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
         );
     }
     Ok((key, db, boot.project))
+}
+
+/// An `--api-origin`: an http(s) origin (scheme, host, optional port, nothing else) in the
+/// form the browser compares (`https://api.example.com`), http: only on a loopback host (the
+/// widget sends a token over plain HTTP nowhere else).
+fn api_origin(raw: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("--api-origin {raw:?}: {why}");
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(bad("plain http: is allowed only on a loopback host")),
+        _ => return Err(bad("not an http(s) origin")),
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(bad(
+            "an origin is a scheme, a host and an optional port, nothing else",
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 fn origin_of(url: &str) -> Option<String> {
@@ -509,6 +552,17 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     // Check the catalog before touching anything else: a broken one must not half-start.
     let catalog =
         Catalog::load(&catalog_dir).map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?;
+    let api_origins = if g.api_origins.is_empty() {
+        f.api_origins.clone().unwrap_or_default()
+    } else {
+        g.api_origins.clone()
+    };
+    let api_origins = api_origins
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| api_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(2, e))?;
     let (key, db, project) = open(g, r).await?;
     let host = args
         .host
@@ -562,6 +616,7 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     let settings = Settings {
         public_url,
         allowed_origins,
+        api_origins,
         webhook_url: g
             .webhook_url
             .clone()
@@ -638,5 +693,39 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_origin;
+
+    #[test]
+    fn api_origins_are_https_origins_or_http_on_loopback() {
+        for (raw, want) in [
+            ("https://api.example.com", "https://api.example.com"),
+            ("https://API.example.com:443/", "https://api.example.com"),
+            (
+                "https://api.example.com:8443",
+                "https://api.example.com:8443",
+            ),
+            ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+            ("http://localhost:3000/", "http://localhost:3000"),
+            ("http://[::1]:4000", "http://[::1]:4000"),
+        ] {
+            assert_eq!(api_origin(raw).as_deref(), Ok(want), "{raw}");
+        }
+        for raw in [
+            "api.example.com",
+            "http://api.example.com",
+            "https://api.example.com/v1",
+            "https://user@api.example.com",
+            "https://api.example.com?x",
+            "ftp://api.example.com",
+            "*",
+        ] {
+            let err = api_origin(raw).expect_err(raw);
+            assert!(err.starts_with("--api-origin"), "{err}");
+        }
     }
 }

@@ -56,9 +56,16 @@ fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
         let assets = obj
             .entry("assets")
             .or_insert_with(|| Value::Object(Default::default()));
-        // Absolute, as `logo_url` is: StackOne's client resolves it against the host page.
+        // The catalog's icon is a path on this server: a client on another origin (StackOne's
+        // own, in a host page) would resolve it against that page, so it is made absolute.
         if let Some(assets) = assets.as_object_mut() {
-            assets.insert("icon".to_owned(), Value::String(url));
+            let on_this_server = assets
+                .get("icon")
+                .and_then(Value::as_str)
+                .is_none_or(|icon| icon.starts_with('/'));
+            if on_this_server {
+                assets.insert("icon".into(), Value::String(url));
+            }
         }
     }
     let events = if state.settings.webhook_url.is_some() {

@@ -25,6 +25,9 @@ pub struct Settings {
     pub public_url: String,
     /// Origins allowed to call `/hub/*` and to frame the hub.
     pub allowed_origins: Vec<String>,
+    /// Other StackOne-style APIs the hub pages may call (`baseUrl`, an auth link's `base`):
+    /// listed in their Content-Security-Policy's `connect-src`, as origins.
+    pub api_origins: Vec<String>,
     pub webhook_url: Option<String>,
     pub web_dir: Option<PathBuf>,
     /// Example host pages, served at `/examples/`.

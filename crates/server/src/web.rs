@@ -12,18 +12,35 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// The Content-Security-Policy of every hub HTML page. `script_hashes` are the
-/// `'sha256-…'` sources of the page's inline scripts (Trunk's module loader), so exactly
-/// those run and no other inline script can.
+/// `'sha256-…'` sources of the page's inline scripts, if any, so exactly those run and no
+/// other inline script can.
+///
+/// `connect-src` is the one list of APIs the hub may send a session token and credentials
+/// to: this server and the operator's `--api-origin`s. A host's `baseUrl` or an auth link's
+/// `base` elsewhere is refused by the browser, and the widget says so. Those APIs may also
+/// serve the connector logos they list (`img-src`; any `https:` image already may).
 pub fn csp(state: &AppState, script_hashes: &[String]) -> String {
     let mut ancestors = vec!["'self'".to_string()];
     ancestors.extend(state.settings.allowed_origins.iter().cloned());
     let mut scripts = vec!["'self'".to_string(), "'wasm-unsafe-eval'".to_string()];
     scripts.extend(script_hashes.iter().cloned());
+    let mut connect = vec!["'self'".to_string()];
+    connect.extend(state.settings.api_origins.iter().cloned());
+    let mut images = vec!["'self'".to_string(), "data:".into(), "https:".into()];
+    images.extend(
+        state
+            .settings
+            .api_origins
+            .iter()
+            .filter(|o| o.starts_with("http:"))
+            .cloned(),
+    );
     format!(
-        "default-src 'self'; script-src {}; style-src 'self'; \
-         img-src 'self' data: https:; connect-src 'self'; frame-ancestors {}; base-uri 'none'; \
-         form-action 'self'",
+        "default-src 'self'; script-src {}; style-src 'self'; img-src {}; connect-src {}; \
+         frame-ancestors {}; base-uri 'none'; form-action 'self'",
         scripts.join(" "),
+        images.join(" "),
+        connect.join(" "),
         ancestors.join(" ")
     )
 }

@@ -333,6 +333,10 @@ async fn hub_connector_detail_and_unknown_connector() {
         "Sous-domaine"
     );
     assert_eq!(v["config"]["configFields"][0]["label"], "Subdomain");
+    // The icon is an absolute URL: a client on another origin (StackOne's, in a host page)
+    // must not resolve it against its own page.
+    let icon = v["config"]["assets"]["icon"].as_str().expect("an icon");
+    assert_eq!(icon, format!("{}/catalog/acme_hr/logo.svg", s.base));
     for id in ["nope", "legacy"] {
         let r = s
             .hub(Method::GET, &format!("/hub/connectors/{id}"), &token)
@@ -807,6 +811,63 @@ async fn unknown_routes_and_methods_answer_json() {
     assert_error(&body(r).await, 405);
     let r = s.http.post(s.url("/nope")).send().await.expect("req");
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn the_hub_s_csp_lists_the_operator_s_api_origins_and_refuses_bad_ones() {
+    let web = tempfile::tempdir().expect("dir");
+    std::fs::write(web.path().join("index.html"), "<!doctype html>").expect("write");
+    let s = Server::start(Options {
+        web_dir: Some(web.path().into()),
+        env: vec![(
+            "LINKHUB_API_ORIGINS".into(),
+            "https://api.stackone.example/,http://127.0.0.1:9".into(),
+        )],
+        ..Options::default()
+    })
+    .await;
+    for path in ["/link", "/embed"] {
+        let r = s.http.get(s.url(path)).send().await.expect("req");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .expect("s")
+            .to_owned();
+        assert!(
+            csp.contains("connect-src 'self' https://api.stackone.example http://127.0.0.1:9;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("img-src 'self' data: https: http://127.0.0.1:9;"),
+            "{csp}"
+        );
+    }
+    // Without the option only this server is reachable.
+    let plain = Server::start(Options {
+        web_dir: Some(web.path().into()),
+        ..Options::default()
+    })
+    .await;
+    let r = plain
+        .http
+        .get(plain.url("/link"))
+        .send()
+        .await
+        .expect("req");
+    let csp = r.headers()["content-security-policy"].to_str().expect("s");
+    assert!(csp.contains("connect-src 'self';"), "{csp}");
+
+    // An origin the widget would never call (plain http off the machine, a path) stops the
+    // server at start with the reason, exit code 2.
+    for bad in ["http://api.example.com", "https://api.example.com/v1"] {
+        let out = s
+            .command()
+            .args(["serve", "--port", "0", "--api-origin", bad])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--api-origin"), "{err}");
+    }
 }
 
 #[tokio::test]
