@@ -22,25 +22,24 @@ async fn link_validate_read_redacted_and_patch() {
     // Invalid credentials: a message per field, in the language the request asks for.
     let refused = async |language: &str| {
         let r = s
-            .hub(Method::POST, "/hub/accounts", &token)
-            .header("accept-language", language)
-            .json(&json!({"integration_id": "acme_hr",
-                "credentials": {"subdomain": "Not Valid!", "region": "mars", "bogus": "x"}}))
+            .link(
+                &token,
+                "acme_hr",
+                json!({"subdomain": "Not Valid!", "region": "mars", "bogus": "x"}),
+            )
+            .language(language)
             .send()
-            .await
-            .expect("req");
-        assert_eq!(r.status(), 400);
-        let v = body(r).await;
-        assert_error(&v, 400);
+            .await;
+        r.assert_error(400);
         for k in ["subdomain", "api_key", "region", "bogus"] {
-            assert!(v["fields"][k].is_string(), "{k}: {v}");
+            assert!(r.body["fields"][k].is_string(), "{k}: {}", r.body);
         }
         // The connector's own message for its pattern stays as the connector wrote it.
         assert_eq!(
-            v["fields"]["subdomain"],
+            r.body["fields"]["subdomain"],
             "Use lowercase letters, digits and dashes."
         );
-        v
+        r.body
     };
     let v = refused("en-US").await;
     assert_eq!(v["fields"]["api_key"], "This field is required.");
@@ -54,21 +53,14 @@ async fn link_validate_read_redacted_and_patch() {
     );
     assert_eq!(v["fields"]["bogus"], "Ce connecteur n'a pas de tel champ.");
     // Unknown connector, wrong value type.
+    let r = s.link(&token, "nope", json!({})).send().await;
+    r.assert_error(400);
+    assert!(r.body["fields"]["integration_id"].is_string());
     let r = s
-        .hub(Method::POST, "/hub/accounts", &token)
-        .json(&json!({"integration_id": "nope", "credentials": {}}))
+        .link(&token, "acme_hr", json!({"subdomain": ["a"]}))
         .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
-    assert!(body(r).await["fields"]["integration_id"].is_string());
-    let r = s
-        .hub(Method::POST, "/hub/accounts", &token)
-        .json(&json!({"integration_id": "acme_hr", "credentials": {"subdomain": ["a"]}}))
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
+        .await;
+    r.assert_error(400);
     let r = s
         .hub(Method::POST, "/hub/accounts", &token)
         .json(&json!({"integration_id": 5}))
@@ -82,13 +74,7 @@ async fn link_validate_read_redacted_and_patch() {
     let id = created["id"].as_str().expect("id").to_string();
     assert_eq!(created["provider"], "acme_hr");
 
-    let v = body(
-        s.hub(Method::GET, &format!("/hub/accounts/{id}"), &token)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.hub_get(&format!("/hub/accounts/{id}"), &token).await.body;
     assert_eq!(v["secureId"], id.as_str());
     assert_eq!(v["integrationId"], "acme_hr");
     assert_eq!(v["setupInformation"]["subdomain"], "acme");
@@ -123,13 +109,7 @@ async fn link_validate_read_redacted_and_patch() {
     assert_eq!(r.status(), 400);
 
     // Host view: no secrets anywhere.
-    let v = body(
-        s.api(Method::GET, &format!("/accounts/{id}"))
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.api_get(&format!("/accounts/{id}")).await.body;
     assert_eq!(v["status"], "active");
     assert_eq!(v["setup_information"]["subdomain"], "acme-2");
     assert!(!v.to_string().contains("9999"));
@@ -145,13 +125,9 @@ async fn foreign_tokens_cannot_see_or_change_other_owners_accounts() {
     let theirs = s.token("bob").await;
     let (_, created) = s.link_account(&mine, "alice-secret-000000").await.pair();
     let id = created["id"].as_str().expect("id");
-    let r = s
-        .hub(Method::GET, &format!("/hub/accounts/{id}"), &theirs)
-        .send()
+    s.hub_get(&format!("/hub/accounts/{id}"), &theirs)
         .await
-        .expect("req");
-    assert_eq!(r.status(), 404);
-    assert_error(&body(r).await, 404);
+        .assert_error(404);
     let r = s
         .hub(Method::PATCH, &format!("/hub/accounts/{id}"), &theirs)
         .json(&json!({"integration_id": "acme_hr", "credentials": {"api_key": "x"}}))
@@ -192,13 +168,7 @@ async fn duplicate_links_update_without_multiple_and_add_with_it() {
         .pair();
     assert_eq!(st3, 201);
     assert_ne!(a["id"], c["id"]);
-    let list = body(
-        s.api(Method::GET, "/accounts?origin_owner_id=o1")
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let list = s.api_get("/accounts?origin_owner_id=o1").await.body;
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     // Another owner is separate.
     let (st4, _) = s
@@ -226,13 +196,7 @@ async fn concurrent_links_without_multiple_make_one_account() {
         let st = t.await.expect("join");
         assert!(st == 200 || st == 201, "{st}");
     }
-    let list = body(
-        s.api(Method::GET, "/accounts?origin_owner_id=racer")
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let list = s.api_get("/accounts?origin_owner_id=racer").await.body;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 }
 
@@ -240,12 +204,9 @@ async fn concurrent_links_without_multiple_make_one_account() {
 async fn idempotent_retries_return_the_first_result() {
     let s = TestApp::spawn().await;
     let token = s.token("o1").await;
-    let v = s
-        .create_session(
-            json!({"origin_owner_id": "o1", "origin_owner_name": "O", "multiple": true}),
-        )
+    let token_multi = s
+        .token_for(json!({"origin_owner_id": "o1", "origin_owner_name": "O", "multiple": true}))
         .await;
-    let token_multi = v["token"].as_str().expect("t").to_string();
     let post = |key: &'static str, tok: String, secret: &'static str| {
         let http = s.http.clone();
         let url = s.url("/hub/accounts");
@@ -261,14 +222,16 @@ async fn idempotent_retries_return_the_first_result() {
             (r.status().as_u16(), r.json::<Value>().await.expect("json"))
         }
     };
-    let (s1, a) = post("k-1", token_multi.clone(), "secret-one").await;
-    let (s2, b) = post("k-1", token_multi.clone(), "secret-one").await;
-    assert_eq!((s1, s2), (201, 201));
-    assert_eq!(a, b);
+    let link = |key: &str, secret: &str| {
+        s.link(&token_multi, "docsign", json!({"api_token": secret}))
+            .idempotency_key(key)
+    };
+    let a = link("k-1", "secret-one").send().await;
+    let b = link("k-1", "secret-one").send().await;
+    assert_eq!((a.status, b.status), (201, 201));
+    assert_eq!(a.body, b.body);
     // Same key, different body.
-    let (s3, e) = post("k-1", token_multi.clone(), "other").await;
-    assert_eq!(s3, 422);
-    assert_error(&e, 422);
+    link("k-1", "other").send().await.assert_error(422);
     // Concurrent duplicates with multiple=true still make one account.
     let futs: Vec<_> = (0..8)
         .map(|_| tokio::spawn(post("k-2", token_multi.clone(), "secret-two")))
@@ -280,23 +243,21 @@ async fn idempotent_retries_return_the_first_result() {
         ids.insert(v["id"].as_str().expect("id").to_string());
     }
     assert_eq!(ids.len(), 1);
-    let list = body(
-        s.api(Method::GET, "/accounts?provider=docsign")
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let list = s.api_get("/accounts?provider=docsign").await.body;
     assert_eq!(list.as_array().map(Vec::len), Some(2), "k-1 and k-2 only");
     // A validation error is a final answer too.
-    let r = s
-        .hub(Method::POST, "/hub/accounts", &token)
-        .header("idempotency-key", "k-3")
-        .json(&json!({"integration_id": "docsign", "credentials": {}}))
+    let refused = s
+        .link(&token, "docsign", json!({}))
+        .idempotency_key("k-3")
         .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
+        .await;
+    refused.assert_error(400);
+    let again = s
+        .link(&token, "docsign", json!({}))
+        .idempotency_key("k-3")
+        .send()
+        .await;
+    assert_eq!((again.status, again.body), (400, refused.body));
 }
 
 #[tokio::test]
@@ -309,13 +270,7 @@ async fn edit_session_reports_and_updates_the_existing_account() {
     let id = a["id"].as_str().expect("id");
     let v = s.create_session(json!({"origin_owner_id": "o1", "origin_owner_name": "O", "account_id": id, "multiple": true})).await;
     let t = v["token"].as_str().expect("t");
-    let settings = body(
-        s.hub(Method::GET, "/hub/settings", t)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let settings = s.hub_get("/hub/settings", t).await.body;
     assert_eq!(settings["existing_account_id"], id);
     let (st, b) = s.link_account(t, "replaced-secret-2222").await.pair();
     assert_eq!(st, 200);
@@ -355,13 +310,7 @@ async fn accounts_api_lists_filters_gets_and_deletes() {
     )
     .await;
     assert_eq!(v.as_array().map(Vec::len), Some(1));
-    let v = body(
-        s.api(Method::GET, "/accounts?status=error")
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.api_get("/accounts?status=error").await.body;
     assert_eq!(v.as_array().map(Vec::len), Some(0));
     let r = s
         .api(Method::GET, "/accounts?status=bogus")
@@ -370,13 +319,7 @@ async fn accounts_api_lists_filters_gets_and_deletes() {
         .expect("req");
     assert_eq!(r.status(), 400);
     let id = a["id"].as_str().expect("id");
-    let v = body(
-        s.api(Method::GET, &format!("/accounts/{id}"))
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.api_get(&format!("/accounts/{id}")).await.body;
     assert_eq!(v["provider_name"], "Acme HR");
     assert_eq!(v["origin_owner_name"], "o1 Inc");
     let r = s
@@ -425,13 +368,7 @@ async fn idempotent_retry_after_a_restart_is_answered_from_the_database() {
     assert_eq!(body(r).await, first);
     let r = post(&s, "another-secret").send().await.expect("req");
     assert_eq!(r.status(), 422);
-    let list = body(
-        s.api(Method::GET, "/accounts?origin_owner_id=o-r")
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let list = s.api_get("/accounts?origin_owner_id=o-r").await.body;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 }
 
@@ -442,22 +379,10 @@ async fn data_survives_a_restart() {
     let (_, a) = s.link_account(&token, "persisted-secret-7777").await.pair();
     let id = a["id"].as_str().expect("id").to_string();
     s.restart();
-    let v = body(
-        s.api(Method::GET, &format!("/accounts/{id}"))
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.api_get(&format!("/accounts/{id}")).await.body;
     assert_eq!(v["id"], id.as_str());
     // The old token still works and the sealed secret still opens.
-    let v = body(
-        s.hub(Method::GET, &format!("/hub/accounts/{id}"), &token)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.hub_get(&format!("/hub/accounts/{id}"), &token).await.body;
     assert_eq!(v["secrets"]["api_key"], "__secretvalue:**redacted**7777");
     #[cfg(unix)]
     {

@@ -59,13 +59,7 @@ async fn hub_connectors_filter_by_category_provider_and_active() {
         )
         .await;
     let t = v["token"].as_str().expect("token");
-    let v = body(
-        s.hub(Method::GET, "/hub/connectors", t)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.hub_get("/hub/connectors", t).await.body;
     assert_eq!(v["integrations"].as_array().map(Vec::len), Some(1));
     assert_eq!(v["integrations"][0]["provider"], "acme_hr");
     assert_eq!(v["integrations"][0]["type"], "hris");
@@ -83,21 +77,9 @@ async fn hub_connectors_filter_by_category_provider_and_active() {
         )
         .await;
     let t = v["token"].as_str().expect("token");
-    let v = body(
-        s.hub(Method::GET, "/hub/connectors", t)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.hub_get("/hub/connectors", t).await.body;
     assert_eq!(v["integrations"].as_array().map(Vec::len), Some(1));
-    let v = body(
-        s.hub(Method::GET, "/hub/settings", t)
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.hub_get("/hub/settings", t).await.body;
     assert_eq!(v["enabled_features"], json!([]));
 }
 

@@ -169,13 +169,7 @@ async fn oauth_flow_against_a_provider_owned_by_the_test() {
     .await;
     assert_eq!(v["status"], "authenticated", "{v}");
     let account = v["account"]["id"].as_str().expect("account id");
-    let v = body(
-        s.api(Method::GET, &format!("/accounts/{account}"))
-            .send()
-            .await
-            .expect("req"),
-    )
-    .await;
+    let v = s.api_get(&format!("/accounts/{account}")).await.body;
     assert_eq!(v["provider"], "oauthy");
     assert_eq!(v["origin_owner_id"], "o-oauth");
     // The callback cannot be replayed. The attempt is no longer known: the popup's own
