@@ -395,6 +395,8 @@ async fn data_survives_a_restart() {
     }
 }
 
+/// A refused link under an `Idempotency-Key` (the widget always sends one) is told in the
+/// request's language, and so is its replay. (On SQLite the write runs on the writer
 /// thread, where the request's language once was unknown: the answer was English.)
 #[tokio::test]
 async fn a_refusal_under_an_idempotency_key_speaks_the_request_s_language() {
@@ -427,6 +429,7 @@ async fn a_refusal_under_an_idempotency_key_speaks_the_request_s_language() {
     assert_eq!(again.body, r.body);
 }
 
+/// A `secrets` column that is not what the server wrote is an error the operator sees
 /// (in the log, as a 500 to the widget, as a failing CLI), never an empty map.
 #[tokio::test]
 async fn a_corrupt_secrets_column_is_an_error_not_an_empty_map() {

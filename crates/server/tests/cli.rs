@@ -129,6 +129,7 @@ async fn api_key_only_stored_as_hash() {
     }
 }
 
+/// Two processes starting on one empty data folder: one makes the project and prints its
 /// key, the other uses that project; the printed key works.
 #[tokio::test]
 async fn two_processes_on_an_empty_data_folder_end_with_one_working_api_key() {

@@ -27,69 +27,31 @@ async fn oauth_flow_against_a_provider_owned_by_the_test() {
     .await;
     let token = s.token("o-oauth").await;
     // Attempt lifecycle: create, read, cancel.
-    let r = s
-        .hub(Method::POST, "/hub/connection_attempts", &token)
-        .json(&json!({"token": token}))
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 201);
-    let cancelled = body(r).await["id"].as_str().expect("id").to_string();
-    let v = body(
-        s.hub(
-            Method::GET,
-            &format!("/hub/connection_attempts/{cancelled}"),
-            &token,
-        )
-        .send()
-        .await
-        .expect("req"),
-    )
-    .await;
+    let cancelled = s.create_attempt(&token, None).await;
+    let v = s.get_attempt(&token, &cancelled).await.body;
     assert_eq!(v["status"], "pending");
     assert_eq!(v["account"], Value::Null);
-    let v = body(
-        s.hub(
+    let r = s
+        .hub(
             Method::DELETE,
             &format!("/hub/connection_attempts/{cancelled}"),
             &token,
         )
         .send()
         .await
-        .expect("req"),
-    )
-    .await;
-    assert_eq!(v["status"], "cancelled");
+        .expect("req");
+    assert_eq!(body(r).await["status"], "cancelled");
     // Another owner's token cannot see it.
     let other = s.token("someone-else").await;
-    let r = s
-        .hub(
-            Method::GET,
-            &format!("/hub/connection_attempts/{cancelled}"),
-            &other,
-        )
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 404);
+    s.get_attempt(&other, &cancelled).await.assert_error(404);
     // A cancelled attempt cannot be started.
-    let r = s
-        .http
-        .get(s.url(&format!(
-            "/connect/oauth2/oauthy?token={token}&connection_attempt_id={cancelled}"
-        )))
-        .send()
-        .await
-        .expect("req");
+    let r = s.open_popup(&token, "oauthy", &cancelled).await;
     assert_eq!(r.status(), 404);
     // OAuth connectors do not take credentials directly.
-    let r = s
-        .hub(Method::POST, "/hub/accounts", &token)
-        .json(&json!({"integration_id": "oauthy", "credentials": {}}))
+    s.link(&token, "oauthy", json!({}))
         .send()
         .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
+        .assert_error(400);
 
     // The real flow, the body token alone is enough to create the attempt. The widget
     // speaks French: the result page will too.
@@ -102,14 +64,7 @@ async fn oauth_flow_against_a_provider_owned_by_the_test() {
         .await
         .expect("req");
     let attempt = body(r).await["id"].as_str().expect("id").to_string();
-    let r = s
-        .http
-        .get(s.url(&format!(
-            "/connect/oauth2/oauthy?token={token}&connection_attempt_id={attempt}"
-        )))
-        .send()
-        .await
-        .expect("req");
+    let r = s.open_popup(&token, "oauthy", &attempt).await;
     assert!(r.status().is_redirection(), "{}", r.status());
     let authorize = r.headers()["location"].to_str().expect("loc").to_string();
     let url = url::Url::parse(&authorize).expect("url");
@@ -156,17 +111,7 @@ async fn oauth_flow_against_a_provider_owned_by_the_test() {
             && html.contains("Votre compte est connecté. Vous pouvez fermer cette fenêtre."),
         "the attempt's language, not the popup's: {html}"
     );
-    let v = body(
-        s.hub(
-            Method::GET,
-            &format!("/hub/connection_attempts/{attempt}"),
-            &token,
-        )
-        .send()
-        .await
-        .expect("req"),
-    )
-    .await;
+    let v = s.get_attempt(&token, &attempt).await.body;
     assert_eq!(v["status"], "authenticated", "{v}");
     let account = v["account"]["id"].as_str().expect("account id");
     let v = s.api_get(&format!("/accounts/{account}")).await.body;
@@ -202,6 +147,8 @@ async fn oauth_flow_against_a_provider_owned_by_the_test() {
     );
 }
 
+/// When the attempt cannot be marked authenticated, the callback says the link failed
+/// (not "linked"), the attempt ends in `error`, no account is left half-linked, and the
 /// failure is in the log.
 #[tokio::test]
 async fn an_oauth_callback_that_cannot_record_its_result_says_so() {
@@ -229,18 +176,7 @@ async fn an_oauth_callback_that_cannot_record_its_result_says_so() {
     }
     let token = app.token("o-oauth-broken").await;
     let attempt = app.create_attempt(&token, Some("fr")).await;
-    let r = app
-        .http
-        .get(app.url(&format!(
-            "/connect/oauth2/oauthy?token={token}&connection_attempt_id={attempt}"
-        )))
-        .send()
-        .await
-        .expect("start");
-    assert!(r.status().is_redirection(), "{}", r.status());
-    let authorize = r.headers()["location"].to_str().expect("loc").to_string();
-    let r = app.http.get(&authorize).send().await.expect("authorize");
-    let callback = r.headers()["location"].to_str().expect("loc").to_string();
+    let (_, callback) = app.through_provider(&token, "oauthy", &attempt).await;
     let r = app.http.get(&callback).send().await.expect("callback");
     let html = r.text().await.expect("html");
     assert!(html.contains("data-status=\"error\""), "{html}");
@@ -248,9 +184,7 @@ async fn an_oauth_callback_that_cannot_record_its_result_says_so() {
         html.contains("Le compte n&#39;a pas pu être connecté."),
         "{html}"
     );
-    let v = app
-        .hub_get(&format!("/hub/connection_attempts/{attempt}"), &token)
-        .await;
+    let v = app.get_attempt(&token, &attempt).await;
     assert_eq!(v.body["status"], "error", "{}", v.body);
     assert!(
         app.list_accounts("?origin_owner_id=o-oauth-broken")

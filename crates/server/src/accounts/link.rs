@@ -26,7 +26,7 @@ pub enum Linked {
     /// Written: 201 for a new account, 200 for the owner's account updated.
     Account {
         status: StatusCode,
-        account: AccountRow,
+        account: Box<AccountRow>,
     },
     /// The idempotency key was claimed already: nothing written.
     KeyTaken,
@@ -115,7 +115,10 @@ pub async fn link(
         match state.db.write(w).await? {
             Written::Done(_) => {
                 state.webhook_wake.notify_one();
-                return Ok(Linked::Account { status, account });
+                return Ok(Linked::Account {
+                    status,
+                    account: Box::new(account),
+                });
             }
             Written::Refused(i) if i < account_at => return Ok(Linked::KeyTaken),
             Written::Refused(i) if i >= follow_up_at => return Ok(Linked::FollowUpRefused),

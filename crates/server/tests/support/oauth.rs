@@ -113,3 +113,51 @@ async fn token(State(codes): State<Shared>, Form(f): Form<HashMap<String, String
     }))
     .into_response()
 }
+
+impl super::TestApp {
+    /// What the popup opens for an attempt: `GET /connect/oauth2/{connector}` with the
+    /// session token and the attempt id.
+    pub async fn open_popup(
+        &self,
+        token: &str,
+        connector: &str,
+        attempt: &str,
+    ) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!(
+                "/connect/oauth2/{connector}?token={token}&connection_attempt_id={attempt}"
+            )))
+            .send()
+            .await
+            .expect("open the popup")
+    }
+
+    /// The popup through the provider: the provider's authorize URL it is sent to, and the
+    /// callback URL the provider sends it back to (with a code).
+    pub async fn through_provider(
+        &self,
+        token: &str,
+        connector: &str,
+        attempt: &str,
+    ) -> (String, String) {
+        let r = self.open_popup(token, connector, attempt).await;
+        assert!(r.status().is_redirection(), "start: {}", r.status());
+        let authorize = location(&r);
+        let r = self.http.get(&authorize).send().await.expect("authorize");
+        assert!(r.status().is_redirection(), "authorize: {}", r.status());
+        (authorize, location(&r))
+    }
+
+    /// `GET /hub/connection_attempts/{id}`.
+    pub async fn get_attempt(&self, token: &str, id: &str) -> super::Reply {
+        self.hub_get(&format!("/hub/connection_attempts/{id}"), token)
+            .await
+    }
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string()
+}
