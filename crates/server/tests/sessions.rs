@@ -16,7 +16,7 @@ use reqwest::Method;
 #[allow(unused_imports)]
 use serde_json::{Value, json};
 #[allow(unused_imports)]
-use support::{API_KEY, Options, Reply, TestApp, assert_error, body};
+use support::{API_KEY, Options, Reply, TestApp, assert_error, body, send};
 
 #[tokio::test]
 async fn connect_session_has_every_field_and_a_fragment_token() {
@@ -70,72 +70,43 @@ async fn connect_sessions_rejects_bad_auth_json_types_and_size() {
     let url = s.url("/connect_sessions");
     let ok = json!({"origin_owner_id": "1", "origin_owner_name": "A"});
     // No auth, wrong key.
-    let r = s.http.post(&url).json(&ok).send().await.expect("req");
-    assert_eq!(r.status(), 401);
-    assert_error(&body(r).await, 401);
-    let r = s
-        .http
-        .post(&url)
-        .basic_auth("nope", Some(""))
-        .json(&ok)
-        .send()
+    send(s.http.post(&url).json(&ok)).await.assert_error(401);
+    send(s.http.post(&url).basic_auth("nope", Some("")).json(&ok))
         .await
-        .expect("req");
-    assert_eq!(r.status(), 401);
+        .assert_error(401);
     // Bad JSON.
-    let r = s
-        .api(Method::POST, "/connect_sessions")
-        .header("content-type", "application/json")
-        .body("{nope")
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
-    assert_error(&body(r).await, 400);
+    send(
+        s.api(Method::POST, "/connect_sessions")
+            .header("content-type", "application/json")
+            .body("{nope"),
+    )
+    .await
+    .assert_error(400);
     // Wrong types: the message must not echo the value.
-    let r = s.api(Method::POST, "/connect_sessions")
-        .json(&json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": "sekrit-value"}))
-        .send().await.expect("req");
-    assert_eq!(r.status(), 400);
-    let v = body(r).await;
-    assert_error(&v, 400);
-    assert!(!v.to_string().contains("sekrit-value"), "{v}");
+    let r = s
+        .post_session(
+            &json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": "sekrit-value"}),
+        )
+        .await;
+    r.assert_error(400);
+    assert!(!r.body.to_string().contains("sekrit-value"), "{}", r.body);
     // Missing field.
-    let r = s
-        .api(Method::POST, "/connect_sessions")
-        .json(&json!({"origin_owner_id": "1"}))
-        .send()
+    s.post_session(&json!({"origin_owner_id": "1"}))
         .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
+        .assert_error(400);
     // Not JSON.
-    let r = s
-        .api(Method::POST, "/connect_sessions")
-        .body("a=b")
-        .send()
+    send(s.api(Method::POST, "/connect_sessions").body("a=b"))
         .await
-        .expect("req");
-    assert_eq!(r.status(), 415);
-    assert_error(&body(r).await, 415);
+        .assert_error(415);
     // Oversized.
     let big = json!({"origin_owner_id": "1", "origin_owner_name": "x".repeat(70 * 1024)});
-    let r = s
-        .api(Method::POST, "/connect_sessions")
-        .json(&big)
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 413);
-    assert_error(&body(r).await, 413);
+    s.post_session(&big).await.assert_error(413);
     // Bad expires_in value.
     let r = s
-        .api(Method::POST, "/connect_sessions")
-        .json(&json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": 0}))
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 400);
-    assert!(body(r).await["fields"]["expires_in"].is_string());
+        .post_session(&json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": 0}))
+        .await;
+    r.assert_error(400);
+    assert!(r.body["fields"]["expires_in"].is_string());
     // No CORS on the server-to-server API.
     let r = s
         .api(Method::POST, "/connect_sessions")
@@ -151,20 +122,10 @@ async fn connect_sessions_rejects_bad_auth_json_types_and_size() {
 #[tokio::test]
 async fn hub_rejects_missing_unknown_and_expired_tokens() {
     let s = TestApp::spawn().await;
-    let r = s
-        .http
-        .get(s.url("/hub/connectors"))
-        .send()
+    s.get("/hub/connectors").await.assert_error(401);
+    s.hub_get("/hub/connectors", "not-a-token")
         .await
-        .expect("req");
-    assert_eq!(r.status(), 401);
-    assert_error(&body(r).await, 401);
-    let r = s
-        .hub(Method::GET, "/hub/connectors", "not-a-token")
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 401);
+        .assert_error(401);
     let v = s
         .create_session(json!({"origin_owner_id": "1", "origin_owner_name": "A", "expires_in": 2}))
         .await;
@@ -172,18 +133,9 @@ async fn hub_rejects_missing_unknown_and_expired_tokens() {
     // (2 s, not 1: expiry is in whole seconds, so a 1 s session can lapse at once.)
     // Used once while valid, so the server has it in its session memo: expiry must still
     // be enforced on the remembered session.
-    let r = s
-        .hub(Method::GET, "/hub/settings", token)
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 200);
+    assert_eq!(s.hub_get("/hub/settings", token).await.status, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let r = s
-        .hub(Method::GET, "/hub/settings", token)
-        .send()
-        .await
-        .expect("req");
-    assert_eq!(r.status(), 401);
-    assert_eq!(body(r).await["message"], "Session expired");
+    let r = s.hub_get("/hub/settings", token).await;
+    r.assert_error(401);
+    assert_eq!(r.body["message"], "Session expired");
 }

@@ -91,6 +91,11 @@ pub fn assert_error(v: &Value, status: u16) {
     assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
 }
 
+/// Sends a request: its [`Reply`].
+pub async fn send(r: reqwest::RequestBuilder) -> Reply {
+    Reply::from(r.send().await.expect("request")).await
+}
+
 /// The JSON body of a response.
 pub async fn body(r: reqwest::Response) -> Value {
     r.json().await.expect("JSON body")
@@ -337,16 +342,14 @@ impl TestApp {
 
     // ------------------------------------------------------------ sessions
 
+    /// `POST /connect_sessions` with the API key, whatever it answers.
+    pub async fn post_session(&self, body: &Value) -> Reply {
+        send(self.api(Method::POST, "/connect_sessions").json(body)).await
+    }
+
     /// `POST /connect_sessions` with the API key; panics unless 201.
     pub async fn create_session(&self, body: Value) -> Value {
-        let r = Reply::from(
-            self.api(Method::POST, "/connect_sessions")
-                .json(&body)
-                .send()
-                .await
-                .expect("POST /connect_sessions"),
-        )
-        .await;
+        let r = self.post_session(&body).await;
         assert_eq!(r.status, 201, "create session: {}", r.body);
         r.body
     }
