@@ -1,24 +1,20 @@
 //! The router: which paths exist, which layers wrap them, and the OpenAPI document.
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::error::{ApiError, json_errors};
 use crate::state::AppState;
-use crate::{api, console, hub, oauth, web};
+use crate::{accounts, attempts, connectors, console, sessions, web};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -51,56 +47,13 @@ impl Modify for Security {
     }
 }
 
-fn cors(state: &AppState) -> CorsLayer {
-    let origins: Vec<HeaderValue> = state
-        .settings
-        .allowed_origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            // The widget's language (safelisted by CORS for plain tags; allowed for any).
-            header::ACCEPT_LANGUAGE,
-            HeaderName::from_static("x-hub-session-token"),
-            HeaderName::from_static("x-hub-version"),
-            HeaderName::from_static("idempotency-key"),
-        ])
-        .expose_headers([HeaderName::from_static("idempotent-replayed")])
-        .max_age(Duration::from_secs(600))
-}
-
 /// The documented routes, and the document.
 pub fn api_routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let hub = OpenApiRouter::new()
-        .routes(routes!(hub::settings))
-        .routes(routes!(hub::list_connectors))
-        .routes(routes!(hub::get_connector))
-        .routes(routes!(hub::create_account))
-        .routes(routes!(hub::get_account, hub::patch_account))
-        .routes(routes!(hub::create_attempt))
-        .routes(routes!(hub::get_attempt, hub::delete_attempt))
-        .layer(middleware::from_fn(json_errors))
-        .layer(cors(state));
-    let rest = OpenApiRouter::new()
-        .routes(routes!(api::connect_sessions))
-        .routes(routes!(api::list_accounts))
-        .routes(routes!(api::get_account, api::delete_account))
-        .routes(routes!(oauth::start))
-        .routes(routes!(oauth::callback))
-        .routes(routes!(oauth::callback_js));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(hub)
-        .merge(rest)
+        .merge(sessions::router(state))
+        .merge(connectors::router(state))
+        .merge(accounts::router(state))
+        .merge(attempts::router(state))
         .split_for_parts()
 }
 
@@ -123,7 +76,7 @@ pub fn router(state: AppState) -> Router {
     .route("/examples/", get(web::examples_index))
     .route("/examples/{*file}", get(web::examples))
     .route("/catalog/{key}/{file}", get(web::logo))
-    .merge(console::routes())
+    .merge(console::router())
     .fallback(fallback)
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(limit_body))

@@ -12,14 +12,15 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::catalog::Catalog;
 use crate::crypto::SecretKey;
-use crate::db::{self, Db, Project};
+use crate::db::{self, Db};
+use crate::project::{self, DataDirLock, Project};
 use crate::state::{AppState, Inner, Settings};
 use crate::wire::CreateConnectSession;
-use crate::{api, app, store, webhooks};
+use crate::{accounts, app, clock, sessions, webhooks};
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
 #[derive(Debug, Parser)]
@@ -316,10 +317,13 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-/// Opens the data directory: key, database, project.
+/// Opens the data directory: key, database, project. Under the folder's lock, so that of
+/// two processes starting on an empty folder one creates it all and the other uses it.
 async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Failure> {
     std::fs::create_dir_all(&r.data_dir)
         .map_err(|e| fail(2, format!("data dir {}: {e}", r.data_dir.display())))?;
+    let lock = DataDirLock::acquire(&r.data_dir)
+        .map_err(|e| fail(2, format!("data dir {}: lock: {e}", r.data_dir.display())))?;
     let key = SecretKey::load_or_create(&r.data_dir.join("secret.key"))
         .map_err(|e| fail(2, e.to_string()))?;
     let url = g
@@ -330,9 +334,10 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
         .await
         .map_err(|e| fail(1, format!("database: {e}")))?;
     let api_key = g.api_key.clone().or_else(|| r.file.api_key.clone());
-    let boot = db::bootstrap(&db, &key, api_key.as_deref())
+    let boot = project::bootstrap(&db, &key, api_key.as_deref())
         .await
         .map_err(|e| fail(1, format!("project: {e}")))?;
+    drop(lock);
     if let Some(generated) = boot.generated_api_key {
         // Shown once: only its hash is stored.
         eprintln!(
@@ -423,7 +428,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 label: args.label.clone(),
                 metadata: None,
             };
-            let session = api::create_session(&db, &project, &public_url, req)
+            let session = sessions::create_session(&db, None, &project, &public_url, req)
                 .await
                 .map_err(|e| {
                     let body = e.body();
@@ -455,7 +460,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .or_else(|| r.file.catalog.clone())
                 .unwrap_or_else(|| PathBuf::from("catalog"));
             let catalog = Catalog::load(&catalog_dir).unwrap_or_default();
-            let rows = store::list_accounts(
+            let rows = accounts::store::list(
                 &db,
                 &project.id,
                 owner_id.as_deref(),
@@ -494,7 +499,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 "project_id": project.id,
                 "organization_id": project.organization_id,
                 "name": project.name,
-                "created_at": db::rfc3339(project.created_at),
+                "created_at": clock::rfc3339(project.created_at),
                 "webhook_secret": project.webhook_secret,
                 "webhook_url": g.webhook_url.clone().or_else(|| r.file.webhook_url.clone()),
                 "database": match db.backend { db::Backend::Sqlite => "sqlite", db::Backend::Postgres => "postgres" },
@@ -641,16 +646,9 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
         .user_agent(concat!("linkhub-server/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| fail(1, format!("http client: {e}")))?;
-    let state = AppState(Arc::new(Inner {
-        db,
-        key,
-        catalog,
-        project,
-        settings,
-        webhook_wake: Notify::new(),
-        http,
-        catalog_json: Default::default(),
-    }));
+    let state = AppState(Arc::new(Inner::new(
+        db, key, catalog, project, settings, http,
+    )));
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
     let router = app::router(state.clone());

@@ -1,22 +1,18 @@
-//! Shared state of a running server and the two ways a caller proves who it is.
+//! Shared state of a running server.
 
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use linkhub_protocol::SESSION_HEADER;
 use tokio::sync::Notify;
 
 use crate::catalog::Catalog;
-use crate::crypto::{self, SecretKey};
-use crate::db::{Db, Project};
-use crate::error::ApiError;
-use crate::store::{self, Session};
+use crate::crypto::SecretKey;
+use crate::db::Db;
+use crate::idempotency::StoredAnswer;
+use crate::memo::Memo;
+use crate::project::Project;
+use crate::sessions::store::Session;
 
 /// Run-time settings (from flags, env and `linkhub.toml`).
 #[derive(Debug, Clone)]
@@ -51,6 +47,37 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// The catalog's `/hub/connectors…` answers, serialized once (see [`CatalogJson`]).
     pub catalog_json: std::sync::OnceLock<CatalogJson>,
+    /// Sessions already read, by token hash (see [`crate::auth::session_by_token`]).
+    pub sessions: Memo<Session>,
+    /// Answers of finished `POST /hub/accounts` under an `Idempotency-Key`, by session id
+    /// and key, so a retry is answered without a database round trip. A miss is always
+    /// safe: the write finds the key claimed and the stored answer is read.
+    pub answers: Memo<StoredAnswer>,
+}
+
+impl Inner {
+    /// The state of a server on this database, key, catalog and project.
+    pub fn new(
+        db: Db,
+        key: SecretKey,
+        catalog: Catalog,
+        project: Project,
+        settings: Settings,
+        http: reqwest::Client,
+    ) -> Inner {
+        Inner {
+            db,
+            key,
+            catalog,
+            project,
+            settings,
+            webhook_wake: Notify::new(),
+            http,
+            catalog_json: Default::default(),
+            sessions: Memo::default(),
+            answers: Memo::default(),
+        }
+    }
 }
 
 /// Each connector's summary and detail as JSON, made on first use: the catalog and the
@@ -80,63 +107,5 @@ impl AppState {
     /// The public URL of a logo, if the connector has one.
     pub fn logo_url(&self, key: &str, file: Option<&str>) -> Option<String> {
         file.map(|f| format!("{}/catalog/{key}/{f}", self.settings.public_url))
-    }
-}
-
-/// A request authenticated by a session token (`x-hub-session-token`).
-#[derive(Debug, Clone)]
-pub struct HubSession(pub Session);
-
-impl FromRequestParts<AppState> for HubSession {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers)
-            .ok_or_else(|| ApiError::unauthorized("Missing x-hub-session-token header"))?;
-        let session = store::session_by_token(&state.db, token).await?;
-        if session.project_id != state.project.id {
-            return Err(ApiError::unauthorized("Invalid session token"));
-        }
-        Ok(HubSession(session))
-    }
-}
-
-fn session_token(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(SESSION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-}
-
-/// A request authenticated with the project API key (HTTP Basic, key as user name).
-#[derive(Debug, Clone, Copy)]
-pub struct ApiKeyAuth;
-
-impl FromRequestParts<AppState> for ApiKeyAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = || ApiError::unauthorized("Invalid or missing API key (HTTP Basic)");
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(unauthorized)?;
-        let encoded = value
-            .strip_prefix("Basic ")
-            .or_else(|| value.strip_prefix("basic "))
-            .ok_or_else(unauthorized)?;
-        let decoded = STANDARD
-            .decode(encoded.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(unauthorized)?;
-        let user = decoded.split_once(':').map_or(decoded.as_str(), |(u, _)| u);
-        if crypto::constant_time_eq(&crypto::sha256_hex(user), &state.project.api_key_hash) {
-            Ok(ApiKeyAuth)
-        } else {
-            Err(unauthorized())
-        }
     }
 }

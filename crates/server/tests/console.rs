@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{API_KEY, Console, Options, Server, csrf_field, receiver, set_cookie, wait_for};
+use support::{API_KEY, Console, Options, TestApp, csrf_field, receiver, set_cookie, wait_for};
 
 const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -78,7 +78,7 @@ fn auth_link(html: &str) -> String {
     value.split('"').next().expect("end").replace("&amp;", "&")
 }
 
-async fn sign_in_page(s: &Server) -> (String, String) {
+async fn sign_in_page(s: &TestApp) -> (String, String) {
     let r = s.http.get(s.url("/console")).send().await.expect("req");
     assert_eq!(r.status(), 200);
     assert_console_headers(r.headers());
@@ -95,7 +95,7 @@ async fn sign_in_page(s: &Server) -> (String, String) {
 
 #[tokio::test]
 async fn console_sign_in_refuses_a_wrong_key_and_sets_a_strict_session_cookie() {
-    let s = Server::start(Options::default()).await;
+    let s = TestApp::spawn().await;
     let (pre, token) = sign_in_page(&s).await;
     let post = |form: Vec<(&'static str, String)>, cookie: Option<String>| {
         let mut req = s.http.post(s.url("/console")).form(&form);
@@ -196,7 +196,7 @@ async fn console_sign_in_refuses_a_wrong_key_and_sets_a_strict_session_cookie() 
 
 #[tokio::test]
 async fn console_forms_without_this_sessions_csrf_token_are_refused() {
-    let s = Server::start(Options::default()).await;
+    let s = TestApp::spawn().await;
     let c = s.console().await;
     let form = |csrf: Option<&'static str>| {
         let mut f = vec![("owner_id", "o-csrf"), ("owner_name", "CSRF Inc")];
@@ -236,7 +236,7 @@ async fn console_forms_without_this_sessions_csrf_token_are_refused() {
 
 #[tokio::test]
 async fn console_link_flow_makes_a_working_auth_link() {
-    let s = Server::start(Options::default()).await;
+    let s = TestApp::spawn().await;
     let c = s.console().await;
     let (status, headers, html) = c.get("/console/link").await;
     assert_eq!(status, 200);
@@ -350,7 +350,7 @@ async fn console_link_flow_makes_a_working_auth_link() {
         .await
         .expect("json");
     assert_eq!(settings["expires_at"], expiry);
-    let (status, _) = s.link(token, "console-secret-1234").await;
+    let (status, _) = s.link_account(token, "console-secret-1234").await.pair();
     assert_eq!(status, 201);
     let accounts: Value = s
         .api(Method::GET, "/accounts?origin_owner_id=cust-42")
@@ -417,25 +417,23 @@ async fn console_lists_accounts_with_filters_and_their_webhook_deliveries() {
         .expect("bind");
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let got = receiver(listener).await;
-    let s = Server::start(Options {
+    let s = TestApp::spawn_with(Options {
         webhook_url: Some(url),
         ..Options::default()
     })
     .await;
     let (status, a) = s
-        .link(&s.token("owner-a").await, "acct-secret-aaaa1111")
-        .await;
+        .link_account(&s.token("owner-a").await, "acct-secret-aaaa1111")
+        .await
+        .pair();
     assert_eq!(status, 201);
     let id_a = a["id"].as_str().expect("id").to_string();
     let token_b = s
-        .session(
+        .token_for(
             json!({"origin_owner_id": "owner-b", "origin_owner_name": "B <Ltd>",
             "origin_username": "b@b.test"}),
         )
-        .await["token"]
-        .as_str()
-        .expect("token")
-        .to_string();
+        .await;
     let r = s
         .hub(Method::POST, "/hub/accounts", &token_b)
         .json(&json!({"integration_id": "docsign", "credentials": {"api_token": "tok-bbbb2222"}}))
@@ -516,7 +514,7 @@ async fn console_lists_accounts_with_filters_and_their_webhook_deliveries() {
 
 #[tokio::test]
 async fn console_assets_come_from_this_origin() {
-    let s = Server::start(Options::default()).await;
+    let s = TestApp::spawn().await;
     let r = s
         .http
         .get(s.url("/console/static/console.css"))

@@ -9,11 +9,10 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use sqlx::Row;
 
-use super::ConsoleError;
+use super::{ConsoleError, store};
+use crate::clock::now;
 use crate::crypto;
-use crate::db::now;
 use crate::state::AppState;
 
 /// The session cookie.
@@ -65,22 +64,14 @@ pub fn is_project_key(state: &AppState, api_key: &str) -> bool {
 pub async fn start_session(state: &AppState) -> Result<String, ConsoleError> {
     let token = crypto::random_token(32);
     let t = now();
-    // Expired sign-ins are of no use to anyone: clear them out while here.
-    // Writes go through the one SQLite writer, like every other write of the server.
-    let db = &state.db;
-    db.execute_write(sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1").bind(t))
-        .await?;
-    db.execute_write(
-        sqlx::query(
-            "INSERT INTO console_sessions (id_hash, project_id, key_hash, csrf_token, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(crypto::sha256_hex(&token))
-        .bind(&state.project.id)
-        .bind(&state.project.api_key_hash)
-        .bind(crypto::random_token(32))
-        .bind(t)
-        .bind(t + SESSION_TTL_SECS),
+    store::insert(
+        &state.db,
+        &crypto::sha256_hex(&token),
+        &state.project.id,
+        &state.project.api_key_hash,
+        &crypto::random_token(32),
+        t,
+        t + SESSION_TTL_SECS,
     )
     .await?;
     Ok(token)
@@ -106,12 +97,7 @@ impl Operator {
 
     /// Ends this session.
     pub async fn sign_out(&self, state: &AppState) -> Result<(), ConsoleError> {
-        state
-            .db
-            .execute_write(
-                sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1").bind(&self.id_hash),
-            )
-            .await?;
+        store::delete(&state.db, &self.id_hash).await?;
         Ok(())
     }
 }
@@ -138,25 +124,15 @@ pub async fn operator(
         return Ok(None);
     };
     let id_hash = crypto::sha256_hex(token);
-    let row = sqlx::query(
-        "SELECT csrf_token, key_hash, expires_at FROM console_sessions \
-         WHERE id_hash = $1 AND project_id = $2",
-    )
-    .bind(&id_hash)
-    .bind(&state.project.id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some(row) = row else {
+    let Some(row) = store::by_id_hash(&state.db, &id_hash, &state.project.id).await? else {
         return Ok(None);
     };
-    let expires_at: i64 = row.try_get("expires_at")?;
-    let key_hash: String = row.try_get("key_hash")?;
-    if expires_at <= now() || key_hash != state.project.api_key_hash {
+    if row.expires_at <= now() || row.key_hash != state.project.api_key_hash {
         return Ok(None);
     }
     Ok(Some(Operator {
         id_hash,
-        csrf: row.try_get("csrf_token")?,
+        csrf: row.csrf_token,
     }))
 }
 

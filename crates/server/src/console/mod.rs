@@ -7,6 +7,7 @@
 //! framing), `no-store` and `no-referrer`.
 
 pub mod auth;
+pub mod store;
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -22,11 +23,12 @@ use serde::Deserialize;
 
 use self::auth::{Operator, SESSION_COOKIE, SESSION_TTL_SECS, SIGN_IN_COOKIE, SIGN_IN_TTL_SECS};
 use self::views::{AccountFilterView, FieldErrors};
-use crate::api::{self, MAX_EXPIRES_IN};
+use crate::accounts;
 use crate::crypto;
 use crate::error::ApiError;
+use crate::sessions::{self, MAX_EXPIRES_IN};
 use crate::state::AppState;
-use crate::store;
+use crate::webhooks;
 use crate::wire::{AccountStatus, CreateConnectSession};
 
 /// Where the style sheet is served.
@@ -45,7 +47,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const DEFAULT_LINK_DAYS: i64 = 30;
 
 /// The console's routes.
-pub fn routes() -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
@@ -388,8 +390,9 @@ async fn link_generate(
         }
     };
     // Exactly what POST /connect_sessions does.
-    let session = api::create_session(
+    let session = sessions::create_session(
         &state.db,
+        Some(&state.sessions),
         &state.project,
         &state.settings.public_url,
         CreateConnectSession {
@@ -452,7 +455,7 @@ async fn accounts(
             views::accounts(&operator.csrf, &state.catalog, &filter, &[], Some(message)),
         ));
     }
-    let rows = store::list_accounts(
+    let rows = accounts::store::list(
         &state.db,
         &state.project.id,
         non_empty(filter.owner_id).as_deref(),
@@ -480,10 +483,10 @@ async fn account(
     operator: Operator,
     Path(id): Path<String>,
 ) -> ConsoleResult {
-    let account = store::account_by_id(&state.db, &state.project.id, &id)
+    let account = accounts::store::by_id(&state.db, &state.project.id, &id)
         .await?
         .ok_or(ConsoleError::NotFound)?;
-    let deliveries = store::deliveries_for_account(&state.db, &state.project.id, &id).await?;
+    let deliveries = webhooks::store::for_account(&state.db, &state.project.id, &id).await?;
     Ok(page(
         StatusCode::OK,
         views::account(&operator.csrf, &state.catalog, &account, &deliveries),

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use maud::{DOCTYPE, Markup, html};
 
 use super::{ASSET_CSS, ASSET_JS, Categories, LinkValues};
+use crate::accounts::store::AccountRow;
 use crate::catalog::Catalog;
-use crate::db::rfc3339;
-use crate::store::{AccountRow, DeliveryRow};
+use crate::clock::rfc3339;
+use crate::webhooks::store::DeliveryRow;
 
 /// Which section of the console a page belongs to (for the navigation's current link).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,29 @@
-//! Starts the real `linkhub-server` binary on 127.0.0.1 with a free port, on SQLite or
-//! (with `LINKHUB_TEST_POSTGRES_URL`) on a fresh PostgreSQL database, and talks to it.
+//! The test client every server test file shares: [`TestApp`] starts the real
+//! `linkhub-server` binary on 127.0.0.1 with a free port, on SQLite or (with
+//! `LINKHUB_TEST_POSTGRES_URL`) on a fresh PostgreSQL database, and speaks its API in the
+//! suite's terms (`app.create_session(…)`, `app.link_account(…)`, `app.hub_get(…)`), so a
+//! test says what it does rather than spelling out the same requests again.
 
 #![allow(dead_code)]
 
-pub mod oauth_provider;
+pub mod console;
+pub mod oauth;
 pub mod pg;
+pub mod webhooks;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc;
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{Value, json};
+
+#[allow(unused_imports)]
+pub use self::console::{Console, csrf_field, set_cookie};
+#[allow(unused_imports)]
+pub use self::webhooks::{Received, receiver, wait_for};
 
 pub const API_KEY: &str = "lh_sk_test_key";
 
@@ -30,10 +41,77 @@ pub struct Options {
     pub examples_dir: Option<PathBuf>,
     pub allowed_origins: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// Start without `LINKHUB_API_KEY` (the project's stored key stays).
+    pub without_api_key: bool,
+}
+
+/// An answer: status, headers and the body as JSON (`Null` when it is not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(r: reqwest::Response) -> Reply {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The body's `id`.
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+            .to_string()
+    }
+
+    /// Status and body.
+    pub fn pair(self) -> (u16, Value) {
+        (self.status, self.body)
+    }
+
+    /// Asserts an error answer of this status with a message.
+    pub fn assert_error(&self, status: u16) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_error(&self.body, status);
+    }
+}
+
+/// Asserts an error body (`{statusCode, message}`).
+pub fn assert_error(v: &Value, status: u16) {
+    assert_eq!(v["statusCode"], status, "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+}
+
+/// Sends a request: its [`Reply`].
+pub async fn send(r: reqwest::RequestBuilder) -> Reply {
+    Reply::from(r.send().await.expect("request")).await
+}
+
+/// The JSON body of a response.
+pub async fn body(r: reqwest::Response) -> Value {
+    r.json().await.expect("JSON body")
+}
+
+/// A fresh PostgreSQL database when the suite runs on PostgreSQL, else `None` (SQLite in
+/// the data folder).
+pub async fn new_database() -> Option<String> {
+    match pg::server_url() {
+        Some(server) => Some(pg::create_database(&server).await),
+        None => None,
+    }
 }
 
 /// A running server; killed (by its PID) when dropped.
-pub struct Server {
+pub struct TestApp {
     child: Option<Child>,
     pub base: String,
     pub data_dir: tempfile::TempDir,
@@ -43,15 +121,63 @@ pub struct Server {
     pub stderr_log: PathBuf,
 }
 
-impl Server {
-    pub async fn start(options: Options) -> Server {
+/// A link request (`POST /hub/accounts`) being built.
+pub struct Link<'a> {
+    app: &'a TestApp,
+    token: String,
+    body: Value,
+    language: Option<String>,
+    key: Option<String>,
+}
+
+impl Link<'_> {
+    /// Sends `Accept-Language`.
+    pub fn language(mut self, language: &str) -> Self {
+        self.language = Some(language.to_string());
+        self
+    }
+
+    /// Sends an `Idempotency-Key`.
+    pub fn idempotency_key(mut self, key: &str) -> Self {
+        self.key = Some(key.to_string());
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let mut r = self
+            .app
+            .hub(Method::POST, "/hub/accounts", &self.token)
+            .json(&self.body);
+        if let Some(l) = &self.language {
+            r = r.header("accept-language", l);
+        }
+        if let Some(k) = &self.key {
+            r = r.header("idempotency-key", k);
+        }
+        Reply::from(r.send().await.expect("POST /hub/accounts")).await
+    }
+}
+
+impl TestApp {
+    /// A server with the test catalog and default settings.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match pg::server_url() {
-            Some(server) => Some(pg::create_database(&server).await),
-            None => None,
-        };
+        let database_url = new_database().await;
+        TestApp::spawn_in(data_dir, database_url, options)
+    }
+
+    /// A server on a given data folder and database.
+    pub fn spawn_in(
+        data_dir: tempfile::TempDir,
+        database_url: Option<String>,
+        options: Options,
+    ) -> TestApp {
         let stderr_log = data_dir.path().join("server.log");
-        let mut server = Server {
+        let mut app = TestApp {
             child: None,
             base: String::new(),
             data_dir,
@@ -63,22 +189,25 @@ impl Server {
                 .expect("client"),
             stderr_log,
         };
-        server.spawn();
-        server
+        app.start();
+        app
     }
 
+    /// The command line of this server's binary, data folder and database (no subcommand).
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_linkhub-server"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("LINKHUB_DATA_DIR", self.data_dir.path())
-            .env("LINKHUB_API_KEY", API_KEY)
             .env(
                 "LINKHUB_CATALOG",
                 self.options.catalog.clone().unwrap_or_else(test_catalog),
             )
             .env("LINKHUB_WEBHOOK_RETRY_BASE_MS", "200")
             .env("LINKHUB_LOG", "info,sqlx=warn");
+        if !self.options.without_api_key {
+            cmd.env("LINKHUB_API_KEY", API_KEY);
+        }
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
         }
@@ -97,7 +226,7 @@ impl Server {
         cmd
     }
 
-    fn spawn(&mut self) {
+    fn start(&mut self) {
         let mut cmd = self.command();
         cmd.args(["serve", "--port", "0"]);
         if let Some(dir) = &self.options.web_dir {
@@ -140,7 +269,7 @@ impl Server {
     /// Stops (SIGTERM, then waits) and starts again on the same data and database.
     pub fn restart(&mut self) {
         self.stop();
-        self.spawn();
+        self.start();
     }
 
     /// Graceful stop by PID.
@@ -160,6 +289,7 @@ impl Server {
         }
     }
 
+    /// What the server wrote to stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
@@ -168,204 +298,172 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    /// POST /connect_sessions with the API key; panics unless 201.
-    pub async fn session(&self, body: Value) -> Value {
-        let r = self
-            .http
-            .post(self.url("/connect_sessions"))
-            .basic_auth(API_KEY, Some(""))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(r.status(), 201, "create session");
-        r.json().await.expect("json")
+    /// Runs a CLI subcommand against this server's data folder and database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.command()
+            .args(args)
+            .output()
+            .expect("run linkhub-server")
     }
 
-    /// A session token for an owner.
-    pub async fn token(&self, owner: &str) -> String {
-        let s = self
-            .session(json!({"origin_owner_id": owner, "origin_owner_name": format!("{owner} Inc")}))
-            .await;
-        s["token"].as_str().expect("token").to_string()
-    }
+    // ------------------------------------------------------------ raw requests
 
-    pub fn hub(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+    /// A request with the session token.
+    pub fn hub(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(path))
             .header("x-hub-session-token", token)
     }
 
-    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    /// A request with the project API key.
+    pub fn api(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, self.url(path))
             .basic_auth(API_KEY, Some(""))
     }
 
-    /// Links an Acme HR account; returns the response status and body.
-    pub async fn link(&self, token: &str, api_key: &str) -> (u16, Value) {
-        let r = self
-            .hub(reqwest::Method::POST, "/hub/accounts", token)
-            .json(&json!({"integration_id": "acme_hr",
-                "credentials": {"subdomain": "acme", "api_key": api_key}}))
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        (status, r.json().await.expect("json"))
+    pub async fn hub_get(&self, path: &str, token: &str) -> Reply {
+        Reply::from(
+            self.hub(Method::GET, path, token)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
     }
-}
 
-/// What a test webhook receiver got: headers and body of each POST.
-pub type Received = Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+    pub async fn api_get(&self, path: &str) -> Reply {
+        Reply::from(self.api(Method::GET, path).send().await.expect("GET")).await
+    }
 
-/// A webhook receiver on `listener` answering 204 to `POST /hook`.
-pub async fn receiver(listener: tokio::net::TcpListener) -> Received {
-    let got: Received = Arc::default();
-    let store = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let store = store.clone();
-            async move {
-                store.lock().expect("lock").push((headers, body));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    got
-}
+    pub async fn get(&self, path: &str) -> Reply {
+        Reply::from(self.http.get(self.url(path)).send().await.expect("GET")).await
+    }
 
-/// Waits up to `secs` for `n` webhooks.
-pub async fn wait_for(got: &Received, n: usize, secs: u64) -> Vec<(axum::http::HeaderMap, String)> {
-    for _ in 0..secs * 20 {
-        if got.lock().expect("lock").len() >= n {
-            break;
+    // ------------------------------------------------------------ sessions
+
+    /// `POST /connect_sessions` with the API key, whatever it answers.
+    pub async fn post_session(&self, body: &Value) -> Reply {
+        send(self.api(Method::POST, "/connect_sessions").json(body)).await
+    }
+
+    /// `POST /connect_sessions` with the API key; panics unless 201.
+    pub async fn create_session(&self, body: Value) -> Value {
+        let r = self.post_session(&body).await;
+        assert_eq!(r.status, 201, "create session: {}", r.body);
+        r.body
+    }
+
+    /// A session token for an owner (named `<owner> Inc`).
+    pub async fn token(&self, owner: &str) -> String {
+        self.token_for(
+            json!({"origin_owner_id": owner, "origin_owner_name": format!("{owner} Inc")}),
+        )
+        .await
+    }
+
+    /// The token of a session made from `body`.
+    pub async fn token_for(&self, body: Value) -> String {
+        let s = self.create_session(body).await;
+        s["token"].as_str().expect("token").to_string()
+    }
+
+    // ------------------------------------------------------------ accounts
+
+    /// A link request of `integration_id` with these credentials, to adjust and send.
+    pub fn link(&self, token: &str, integration_id: &str, credentials: Value) -> Link<'_> {
+        Link {
+            app: self,
+            token: token.to_string(),
+            body: json!({"integration_id": integration_id, "credentials": credentials}),
+            language: None,
+            key: None,
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    got.lock().expect("lock").clone()
-}
 
-/// The value a response's `Set-Cookie` gives to `name`, with the cookie's attributes.
-pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<(String, String)> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (k, value) = pair.split_once('=')?;
-            (k.trim() == name).then(|| (value.trim().to_string(), attrs.trim().to_string()))
+    /// Links an Acme HR account (subdomain `acme`) with this API key.
+    pub async fn link_account(&self, token: &str, api_key: &str) -> Reply {
+        self.link(
+            token,
+            "acme_hr",
+            json!({"subdomain": "acme", "api_key": api_key}),
+        )
+        .send()
+        .await
+    }
+
+    /// Links an Acme HR account and returns its id (panics unless 201).
+    pub async fn linked_account(&self, owner: &str, api_key: &str) -> String {
+        let r = self.link_account(&self.token(owner).await, api_key).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.id()
+    }
+
+    /// `GET /accounts` with a query (`""` for all): the accounts.
+    pub async fn list_accounts(&self, query: &str) -> Vec<Value> {
+        let r = self.api_get(&format!("/accounts{query}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body.as_array().expect("a list").clone()
+    }
+
+    // ------------------------------------------------------------ OAuth attempts
+
+    /// `POST /hub/connection_attempts`; its id (panics unless 201).
+    pub async fn create_attempt(&self, token: &str, language: Option<&str>) -> String {
+        let mut r = self
+            .hub(Method::POST, "/hub/connection_attempts", token)
+            .json(&json!({"token": token}));
+        if let Some(l) = language {
+            r = r.header("accept-language", l);
+        }
+        let r = Reply::from(r.send().await.expect("POST attempt")).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.id()
+    }
+
+    // ------------------------------------------------------------ the database
+
+    /// The database URL the server uses.
+    pub fn db_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.path().join("linkhub.db").display()
+            )
         })
-}
+    }
 
-/// The value of the hidden `csrf` field of a console page.
-pub fn csrf_field(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .expect("csrf value")
-        .to_string()
-}
-
-/// An operator signed in to the console.
-pub struct Console<'a> {
-    pub server: &'a Server,
-    /// `Cookie` header value.
-    pub cookie: String,
-    pub csrf: String,
-}
-
-impl Server {
-    /// Signs in to the console with the project API key.
-    pub async fn console(&self) -> Console<'_> {
-        let r = self
-            .http
-            .get(self.url("/console"))
-            .send()
+    /// Runs SQL statements on the server's database, behind its back (to break things).
+    pub async fn sql(&self, statements: &[&str]) {
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.db_url())
             .await
-            .expect("GET /console");
-        assert_eq!(r.status(), 200);
-        let (pre, _) = set_cookie(&r, "lh_console_sign_in").expect("sign-in cookie");
-        let form_token = csrf_field(&r.text().await.expect("html"));
-        let r = self
-            .http
-            .post(self.url("/console"))
-            .header("cookie", format!("lh_console_sign_in={pre}"))
-            .form(&[("csrf", form_token.as_str()), ("api_key", API_KEY)])
-            .send()
-            .await
-            .expect("POST /console");
-        assert_eq!(r.status(), 303, "signed in");
-        let (session, _) = set_cookie(&r, "lh_console").expect("session cookie");
-        let cookie = format!("lh_console={session}");
-        let r = self
-            .http
-            .get(self.url("/console/link"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("GET /console/link");
-        assert_eq!(r.status(), 200);
-        let csrf = csrf_field(&r.text().await.expect("html"));
-        Console {
-            server: self,
-            cookie,
-            csrf,
+            .expect("connect to the server's database");
+        if self.database_url.is_none() {
+            conn.execute("PRAGMA busy_timeout = 10000")
+                .await
+                .expect("pragma");
         }
+        for s in statements {
+            conn.execute(*s)
+                .await
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+        let _ = conn.close().await;
+    }
+
+    /// Whether the server runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.is_some()
     }
 }
 
-impl Console<'_> {
-    /// GET a console page: status and HTML.
-    pub async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-        let r = self
-            .server
-            .http
-            .get(self.server.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        let headers = r.headers().clone();
-        (status, headers, r.text().await.expect("html"))
-    }
-
-    /// POST a console form as given (add `csrf` yourself): status and HTML.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let r = self
-            .server
-            .http
-            .post(self.server.url(path))
-            .header("cookie", &self.cookie)
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("html"))
-    }
-}
-
-impl Drop for Server {
+impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
-}
-
-/// Runs a CLI subcommand against a server's data dir and database.
-pub fn cli(server: &Server, args: &[&str]) -> std::process::Output {
-    server
-        .command()
-        .args(args)
-        .output()
-        .expect("run linkhub-server")
 }

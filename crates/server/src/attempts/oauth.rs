@@ -2,8 +2,10 @@
 //!
 //! The widget opens `/connect/oauth2/{integration_id}` in a popup for a connection attempt;
 //! we redirect to the provider, take the code at `/connect/oauth2/callback`, exchange it at
-//! the token URL, store the tokens sealed, mark the attempt `authenticated`, and show a page
-//! that tells the opener and says the window can close.
+//! the token URL, and in one write store the account (tokens sealed) and mark the attempt
+//! `authenticated`; then a page tells the opener and says the window can close. When any
+//! of that fails, the attempt is marked `error` (or, when even that cannot be written, the
+//! failure is logged) and the page says the account could not be linked.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,15 +13,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
-use sqlx::Row;
 
+use super::store::{self, PendingAttempt};
+use crate::accounts::credentials::refuse_broken_rules;
+use crate::accounts::link::{self, Linked};
+use crate::auth::session_by_token;
+use crate::clock::now;
+use crate::connectors::visible;
 use crate::crypto;
-use crate::db::now;
 use crate::error::{ApiError, ApiResult};
-use crate::hub::visible;
 use crate::i18n::{self, Lang};
+use crate::sessions;
 use crate::state::AppState;
-use crate::store;
 use crate::wire::ErrorBody;
 
 const RESERVED: [&str; 2] = ["token", "connection_attempt_id"];
@@ -46,7 +51,7 @@ pub async fn start(
     let token = query
         .get("token")
         .ok_or_else(|| ApiError::unauthorized("Missing token"))?;
-    let session = store::session_by_token(&state.db, token).await?;
+    let session = session_by_token(&state, token).await?;
     let attempt_id = query
         .get("connection_attempt_id")
         .ok_or_else(|| ApiError::bad_request("Missing connection_attempt_id"))?;
@@ -64,32 +69,26 @@ pub async fn start(
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    crate::hub::refuse_broken_rules(connector.validate(&values))?;
+    refuse_broken_rules(connector.validate(&values))?;
     let oauth_state = crypto::random_token(32);
     let verifier = crypto::random_token(48);
     let sealed_values = state.key.seal(
         &format!("attempt/{attempt_id}/values"),
         &serde_json::to_string(&values).unwrap_or_default(),
     );
-    let updated = sqlx::query(
-        "UPDATE connection_attempts SET state_hash = $1, code_verifier = $2, setup_values = $3, \
-         integration_id = $4 WHERE id = $5 AND session_id = $6 AND status = 'pending' \
-         AND expires_at > $7",
-    )
-    .bind(crypto::sha256_hex(&oauth_state))
-    .bind(
-        state
+    let started = store::start(
+        &state.db,
+        attempt_id,
+        &session.id,
+        &crypto::sha256_hex(&oauth_state),
+        &state
             .key
             .seal(&format!("attempt/{attempt_id}/verifier"), &verifier),
+        &sealed_values,
+        &connector.summary.integration_id,
     )
-    .bind(sealed_values)
-    .bind(&connector.summary.integration_id)
-    .bind(attempt_id)
-    .bind(&session.id)
-    .bind(now())
-    .execute(&mut *state.db.writer().await?)
     .await?;
-    if updated.rows_affected() == 0 {
+    if !started {
         return Err(ApiError::not_found(
             "Connection attempt not found, finished or expired",
         ));
@@ -122,6 +121,26 @@ pub async fn start(
 struct Failure {
     code: &'static str,
     description: String,
+    /// A fault of the server (logged as an error), not of the provider or the user.
+    internal: bool,
+}
+
+fn fail(code: &'static str, description: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        description: description.into(),
+        internal: false,
+    }
+}
+
+/// A server fault: `cause` goes to the log, the attempt says only that it failed.
+fn internal(attempt_id: &str, cause: impl std::fmt::Display) -> Failure {
+    tracing::error!(attempt = %attempt_id, %cause, "oauth callback: could not finish the attempt");
+    Failure {
+        code: "internal",
+        description: "The server could not save the linked account".into(),
+        internal: true,
+    }
 }
 
 #[utoipa::path(get, path = "/connect/oauth2/callback", tag = "oauth",
@@ -143,15 +162,8 @@ pub async fn callback(
             "oauth_page_incomplete",
         );
     };
-    let row = match sqlx::query(
-        "SELECT id, session_id, integration_id, code_verifier, setup_values, expires_at, \
-         locale FROM connection_attempts WHERE state_hash = $1 AND status = 'pending'",
-    )
-    .bind(crypto::sha256_hex(oauth_state))
-    .fetch_optional(&state.db.pool)
-    .await
-    {
-        Ok(Some(row)) => row,
+    let attempt = match store::pending_by_state(&state.db, &crypto::sha256_hex(oauth_state)).await {
+        Ok(Some(attempt)) => attempt,
         Ok(None) => {
             return page(
                 StatusCode::BAD_REQUEST,
@@ -172,71 +184,46 @@ pub async fn callback(
             );
         }
     };
-    let attempt_id: String = row.try_get("id").unwrap_or_default();
     // The widget's language, recorded when it created the attempt.
-    let lang = row
-        .try_get::<Option<String>, _>("locale")
-        .ok()
-        .flatten()
-        .and_then(|code| Lang::from_tag(&code))
+    let lang = attempt
+        .locale
+        .as_deref()
+        .and_then(Lang::from_tag)
         .unwrap_or(lang);
-    let result = finish(&state, &row, &attempt_id, &query).await;
-    match result {
-        Ok(account_id) => {
-            let _ = state
-                .db
-                .execute_write(
-                    sqlx::query(
-                        "UPDATE connection_attempts SET status = 'authenticated', \
-                         account_id = $1, code_verifier = NULL, setup_values = NULL \
-                         WHERE id = $2",
-                    )
-                    .bind(&account_id)
-                    .bind(&attempt_id),
-                )
-                .await;
-            state.webhook_wake.notify_one();
-            page(
-                StatusCode::OK,
-                &attempt_id,
-                "authenticated",
-                lang,
-                "oauth_page_linked",
-            )
-        }
+    match finish(&state, &attempt, &query).await {
+        Ok(_) => page(
+            StatusCode::OK,
+            &attempt.id,
+            "authenticated",
+            lang,
+            "oauth_page_linked",
+        ),
         Err(f) => {
-            tracing::warn!(attempt = %attempt_id, code = f.code, "oauth attempt failed");
-            let _ = state
-                .db
-                .execute_write(
-                    sqlx::query(
-                        "UPDATE connection_attempts SET status = 'error', error_code = $1, \
-                         error_description = $2, code_verifier = NULL, setup_values = NULL \
-                         WHERE id = $3",
-                    )
-                    .bind(f.code)
-                    .bind(&f.description)
-                    .bind(&attempt_id),
-                )
-                .await;
-            page(
-                StatusCode::OK,
-                &attempt_id,
-                "error",
-                lang,
-                "oauth_page_failed",
-            )
+            if !f.internal {
+                tracing::warn!(attempt = %attempt.id, code = f.code, "oauth attempt failed");
+            }
+            if let Err(e) = store::failed(&state.db, &attempt.id, f.code, &f.description).await {
+                tracing::error!(attempt = %attempt.id, error = %e,
+                    "oauth callback: could not record the attempt's failure");
+            }
+            let status = if f.internal {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::OK
+            };
+            page(status, &attempt.id, "error", lang, "oauth_page_failed")
         }
     }
 }
 
+/// Exchanges the code, then links the account and marks the attempt authenticated in one
+/// write: the linked account's id.
 async fn finish(
     state: &AppState,
-    row: &sqlx::any::AnyRow,
-    attempt_id: &str,
+    attempt: &PendingAttempt,
     query: &HashMap<String, String>,
 ) -> Result<String, Failure> {
-    let fail = |code: &'static str, description: String| Failure { code, description };
+    let attempt_id = attempt.id.as_str();
     if let Some(error) = query.get("error") {
         return Err(fail(
             "provider_error",
@@ -250,51 +237,41 @@ async fn finish(
     }
     let code = query
         .get("code")
-        .ok_or_else(|| fail("missing_code", "The provider sent no code".into()))?;
-    let expires_at: i64 = row.try_get("expires_at").unwrap_or(0);
-    if expires_at <= now() {
-        return Err(fail("expired", "The attempt expired".into()));
+        .ok_or_else(|| fail("missing_code", "The provider sent no code"))?;
+    if attempt.expires_at <= now() {
+        return Err(fail("expired", "The attempt expired"));
     }
-    let internal = |what: &str| fail("internal", format!("Could not read the attempt ({what})"));
-    let session_id: String = row.try_get("session_id").map_err(|_| internal("session"))?;
-    let integration_id: Option<String> = row
-        .try_get("integration_id")
-        .map_err(|_| internal("integration"))?;
-    let verifier: Option<String> = row
-        .try_get("code_verifier")
-        .map_err(|_| internal("verifier"))?;
-    let values: Option<String> = row
-        .try_get("setup_values")
-        .map_err(|_| internal("values"))?;
     let verifier = state
         .key
         .open(
             &format!("attempt/{attempt_id}/verifier"),
-            &verifier.unwrap_or_default(),
+            attempt.code_verifier.as_deref().unwrap_or_default(),
         )
-        .map_err(|_| internal("verifier"))?;
-    let values: BTreeMap<String, String> = values
-        .and_then(|v| {
-            state
+        .map_err(|e| internal(attempt_id, format!("verifier: {e}")))?;
+    let values: BTreeMap<String, String> = match &attempt.setup_values {
+        Some(sealed) => {
+            let json = state
                 .key
-                .open(&format!("attempt/{attempt_id}/values"), &v)
-                .ok()
-        })
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default();
-    let session = store::session_by_id(&state.db, &session_id)
-        .await
-        .map_err(|_| fail("session_expired", "The session expired".into()))?;
-    let connector = integration_id
+                .open(&format!("attempt/{attempt_id}/values"), sealed)
+                .map_err(|e| internal(attempt_id, format!("values: {e}")))?;
+            serde_json::from_str(&json).map_err(|e| internal(attempt_id, format!("values: {e}")))?
+        }
+        None => BTreeMap::new(),
+    };
+    let session = match sessions::store::by_id(&state.db, &attempt.session_id).await {
+        Ok(Some(s)) if s.expires_at > now() => s,
+        Ok(_) => return Err(fail("session_expired", "The session expired")),
+        Err(e) => return Err(internal(attempt_id, e)),
+    };
+    let connector = attempt
+        .integration_id
         .as_deref()
         .and_then(|id| state.catalog.get(id))
-        .ok_or_else(|| fail("unknown_connector", "The connector is gone".into()))?;
-    let oauth = connector.oauth2.as_ref().ok_or_else(|| {
-        fail(
-            "unknown_connector",
-            "The connector has no OAuth settings".into(),
-        )
-    })?;
+        .ok_or_else(|| fail("unknown_connector", "The connector is gone"))?;
+    let oauth = connector
+        .oauth2
+        .as_ref()
+        .ok_or_else(|| fail("unknown_connector", "The connector has no OAuth settings"))?;
     let mut form = vec![
         ("grant_type", "authorization_code".to_string()),
         ("code", code.clone()),
@@ -353,21 +330,30 @@ async fn finish(
     if !tokens.contains_key("access_token") {
         return Err(fail(
             "token_exchange_failed",
-            "The token response had no access_token".into(),
+            "The token response had no access_token",
         ));
     }
-    let linked = store::link_account(
-        &state.db,
-        &state.key,
-        &state.catalog,
+    let authenticated = |account_id: &str| store::authenticated(attempt_id, account_id);
+    match link::link(
+        state,
         &session,
         connector,
         &values,
         &tokens,
+        None,
+        Some(&authenticated),
     )
     .await
-    .map_err(|e| fail("link_failed", e.body().message))?;
-    Ok(linked.account.id)
+    {
+        Ok(Linked::Account { account, .. }) => Ok(account.id),
+        Ok(Linked::FollowUpRefused) => Err(fail(
+            "attempt_finished",
+            "The attempt was finished or cancelled meanwhile",
+        )),
+        Ok(Linked::KeyTaken) => Err(internal(attempt_id, "a link without a key was refused")),
+        Err(ApiError::Internal(cause)) => Err(internal(attempt_id, cause)),
+        Err(e) => Err(fail("link_failed", e.body().message)),
+    }
 }
 
 fn escape(s: &str) -> String {

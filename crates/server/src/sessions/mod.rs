@@ -1,26 +1,44 @@
-//! Server-to-server API, authenticated with the project API key: connect sessions and accounts.
+//! Connect sessions: made by the host backend with the API key (`POST /connect_sessions`,
+//! or the CLI and the console, which share [`create_session`]), read by the widget with
+//! their token (`GET /hub/settings`).
+
+pub mod store;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use self::store::Session;
+use crate::auth::{ApiKeyAuth, HubSession};
+use crate::clock::{now, rfc3339};
 use crate::crypto;
-use crate::db::{Db, Project, now, rfc3339};
-use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
-use crate::state::{ApiKeyAuth, AppState};
-use crate::store::{self, NewSession, Session};
-use crate::wire::{
-    Account, AccountFilter, AccountStatus, ConnectSession, CreateConnectSession, ErrorBody,
-};
+use crate::db::Db;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::memo::Memo;
+use crate::project::Project;
+use crate::state::AppState;
+use crate::wire::{ConnectSession, CreateConnectSession, ErrorBody, HubSettings};
 
 /// Default lifetime of a connect session.
 pub const DEFAULT_EXPIRES_IN: i64 = 1800;
 /// Longest allowed lifetime (90 days).
 pub const MAX_EXPIRES_IN: i64 = 90 * 24 * 3600;
 
-/// Creates a session; shared by the endpoint and `linkhub-server session create`.
+/// The feature's routes: `/connect_sessions` (API key), `/hub/settings` (session token).
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    let hub = OpenApiRouter::new().routes(routes!(settings));
+    OpenApiRouter::new()
+        .routes(routes!(connect_sessions))
+        .merge(crate::cors::hub(hub, state))
+}
+
+/// Creates a session; shared by the endpoint, the console and `linkhub-server session
+/// create`. `memo`: where a running server remembers sessions by token hash.
 pub async fn create_session(
     db: &Db,
+    memo: Option<&Memo<Session>>,
     project: &Project,
     public_url: &str,
     req: CreateConnectSession,
@@ -55,7 +73,7 @@ pub async fn create_session(
         });
     }
     if let Some(account_id) = &req.account_id {
-        let account = store::account_by_id(db, &project.id, account_id).await?;
+        let account = crate::accounts::store::by_id(db, &project.id, account_id).await?;
         if account.is_none_or(|a| a.origin_owner_id != req.origin_owner_id) {
             return Err(ApiError::Fields {
                 message: "Invalid connect session request".into(),
@@ -84,14 +102,11 @@ pub async fn create_session(
         created_at,
         expires_at: created_at + expires_in,
     };
-    store::insert_session(
-        db,
-        NewSession {
-            session: session.clone(),
-            token_hash: crypto::sha256_hex(&token),
-        },
-    )
-    .await?;
+    let token_hash = crypto::sha256_hex(&token);
+    store::insert(db, &session, &token_hash).await?;
+    if let Some(memo) = memo {
+        memo.put(token_hash, session.clone());
+    }
     Ok(ConnectSession {
         auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')),
         token,
@@ -122,67 +137,25 @@ pub async fn connect_sessions(
     _auth: ApiKeyAuth,
     ApiJson(req): ApiJson<CreateConnectSession>,
 ) -> ApiResult<(StatusCode, Json<ConnectSession>)> {
-    let session =
-        create_session(&state.db, &state.project, &state.settings.public_url, req).await?;
+    let session = create_session(
+        &state.db,
+        Some(&state.sessions),
+        &state.project,
+        &state.settings.public_url,
+        req,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(session)))
 }
 
-#[utoipa::path(get, path = "/accounts", tag = "api", params(AccountFilter),
-    security(("api_key" = [])),
-    responses((status = 200, body = Vec<Account>), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody)))]
-pub async fn list_accounts(
-    State(state): State<AppState>,
-    _auth: ApiKeyAuth,
-    ApiQuery(filter): ApiQuery<AccountFilter>,
-) -> ApiResult<Json<Vec<Account>>> {
-    if let Some(s) = &filter.status
-        && AccountStatus::parse(s).is_none()
-    {
-        return Err(ApiError::bad_request(
-            "status must be active, inactive or error",
-        ));
-    }
-    let rows = store::list_accounts(
-        &state.db,
-        &state.project.id,
-        filter.origin_owner_id.as_deref(),
-        filter.provider.as_deref(),
-        filter.status.as_deref(),
-    )
-    .await?;
-    Ok(Json(
-        rows.iter().map(|a| a.to_account(&state.catalog)).collect(),
-    ))
-}
-
-#[utoipa::path(get, path = "/accounts/{id}", tag = "api", params(("id" = String, Path)),
-    security(("api_key" = [])),
-    responses((status = 200, body = Account), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
-pub async fn get_account(
-    State(state): State<AppState>,
-    _auth: ApiKeyAuth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Account>> {
-    let account = store::account_by_id(&state.db, &state.project.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Account not found"))?;
-    Ok(Json(account.to_account(&state.catalog)))
-}
-
-#[utoipa::path(delete, path = "/accounts/{id}", tag = "api", params(("id" = String, Path)),
-    security(("api_key" = [])),
-    responses((status = 200, body = Account, description = "The deleted account"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_account(
-    State(state): State<AppState>,
-    _auth: ApiKeyAuth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Account>> {
-    let account = store::delete_account(&state.db, &state.catalog, &state.project.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Account not found"))?;
-    state.webhook_wake.notify_one();
-    Ok(Json(account.to_account(&state.catalog)))
+#[utoipa::path(get, path = "/hub/settings", tag = "hub",
+    params(("x-hub-session-token" = String, Header, description = "Session token")),
+    responses((status = 200, body = HubSettings), (status = 401, body = ErrorBody)))]
+pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
+    Json(HubSettings {
+        enabled_features: Vec::new(),
+        existing_account_id: session.account_id.clone(),
+        provider: session.provider.clone(),
+        expires_at: Some(rfc3339(session.expires_at)),
+    })
 }

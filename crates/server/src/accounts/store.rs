@@ -1,0 +1,379 @@
+//! Storage of accounts: typed rows, and the statements of the one account write path
+//! (every write of an account row binds its columns through [`bind_account`], with the
+//! webhook event that announces it in the same write).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::catalog::{Catalog, Connector};
+use crate::clock::{now, rfc3339};
+use crate::crypto::SecretKey;
+use crate::db::{Db, Write};
+use crate::error::{ApiError, ApiResult};
+use crate::webhooks::store::Event;
+use crate::wire::{Account, AccountStatus, WebhookAccount, WebhookEvent};
+
+/// An account.
+#[derive(Clone)]
+pub struct AccountRow {
+    pub id: String,
+    pub project_id: String,
+    pub provider: String,
+    pub integration_id: String,
+    pub origin_owner_id: String,
+    pub origin_owner_name: String,
+    pub origin_username: Option<String>,
+    pub label: Option<String>,
+    pub metadata: Option<Value>,
+    pub status: AccountStatus,
+    pub status_reasons: Vec<String>,
+    pub setup_information: BTreeMap<String, String>,
+    /// Field key → sealed value.
+    pub secrets: BTreeMap<String, String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for AccountRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountRow")
+            .field("id", &self.id)
+            .field("provider", &self.provider)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An `accounts` row as stored (JSON columns as text).
+#[derive(sqlx::FromRow)]
+struct AccountRecord {
+    id: String,
+    project_id: String,
+    provider: String,
+    integration_id: String,
+    origin_owner_id: String,
+    origin_owner_name: String,
+    origin_username: Option<String>,
+    label: Option<String>,
+    metadata: Option<String>,
+    status: String,
+    status_reasons: String,
+    setup_information: String,
+    secrets: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const ACCOUNT_COLUMNS: &str = "id, project_id, provider, integration_id, origin_owner_id, \
+    origin_owner_name, origin_username, label, metadata, status, status_reasons, \
+    setup_information, secrets, version, created_at, updated_at";
+
+impl TryFrom<AccountRecord> for AccountRow {
+    type Error = ApiError;
+
+    /// A column that does not hold what the server writes is an error naming the account
+    /// and the column (logged by whoever answers it), never a silent empty value.
+    fn try_from(r: AccountRecord) -> ApiResult<AccountRow> {
+        fn parse<T: serde::de::DeserializeOwned>(
+            id: &str,
+            column: &str,
+            text: &str,
+        ) -> ApiResult<T> {
+            serde_json::from_str(text).map_err(|_| {
+                ApiError::internal(format!(
+                    "account {id}: the stored {column} column is corrupt (not the JSON the \
+                     server writes)"
+                ))
+            })
+        }
+        let metadata = match &r.metadata {
+            Some(m) => Some(parse(&r.id, "metadata", m)?),
+            None => None,
+        };
+        Ok(AccountRow {
+            metadata,
+            status: AccountStatus::parse(&r.status).ok_or_else(|| {
+                ApiError::internal(format!("account {}: unknown stored status", r.id))
+            })?,
+            status_reasons: parse(&r.id, "status_reasons", &r.status_reasons)?,
+            setup_information: parse(&r.id, "setup_information", &r.setup_information)?,
+            secrets: parse(&r.id, "secrets", &r.secrets)?,
+            id: r.id,
+            project_id: r.project_id,
+            provider: r.provider,
+            integration_id: r.integration_id,
+            origin_owner_id: r.origin_owner_id,
+            origin_owner_name: r.origin_owner_name,
+            origin_username: r.origin_username,
+            label: r.label,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+impl AccountRow {
+    /// The host-facing form (no secrets).
+    pub fn to_account(&self, catalog: &Catalog) -> Account {
+        Account {
+            id: self.id.clone(),
+            provider: self.provider.clone(),
+            provider_name: provider_name(catalog, &self.provider),
+            status: self.status,
+            status_reasons: self.status_reasons.clone(),
+            origin_owner_id: self.origin_owner_id.clone(),
+            origin_owner_name: self.origin_owner_name.clone(),
+            origin_username: self.origin_username.clone(),
+            label: self.label.clone(),
+            metadata: self.metadata.clone(),
+            setup_information: self.setup_information.clone(),
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        }
+    }
+
+    /// Opens the sealed secrets.
+    pub fn open_secrets(&self, key: &SecretKey) -> ApiResult<BTreeMap<String, String>> {
+        self.secrets
+            .iter()
+            .map(|(k, sealed)| {
+                key.open(&secret_context(&self.id, k), sealed)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| {
+                        ApiError::internal(format!("account {}: secret {k}: {e}", self.id))
+                    })
+            })
+            .collect()
+    }
+
+    /// The `event_type` webhook event about this account, as it is now.
+    pub fn event(&self, catalog: &Catalog, event_type: &str) -> Event {
+        let body = WebhookEvent {
+            event_type: event_type.to_string(),
+            timestamp: rfc3339(now()),
+            data: WebhookAccount {
+                id: self.id.clone(),
+                account_id: self.id.clone(),
+                provider: self.provider.clone(),
+                provider_name: provider_name(catalog, &self.provider),
+                status: self.status,
+                origin_owner_id: self.origin_owner_id.clone(),
+                origin_owner_name: self.origin_owner_name.clone(),
+                origin_username: self.origin_username.clone(),
+                label: self.label.clone(),
+                metadata: self.metadata.clone(),
+            },
+        };
+        Event::new(
+            &self.project_id,
+            &self.id,
+            event_type,
+            serde_json::to_string(&body).unwrap_or_default(),
+        )
+    }
+}
+
+fn provider_name(catalog: &Catalog, provider: &str) -> String {
+    catalog
+        .by_provider(provider)
+        .map(|c| c.summary.name.clone())
+        .unwrap_or_else(|| provider.to_string())
+}
+
+fn secret_context(account_id: &str, field: &str) -> String {
+    format!("account/{account_id}/{field}")
+}
+
+/// Splits values into plain setup information and sealed secrets, per the connector's fields.
+pub fn seal_values(
+    key: &SecretKey,
+    connector: &Connector,
+    account_id: &str,
+    values: &BTreeMap<String, String>,
+    extra_secrets: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut setup = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
+    for f in &connector.fields {
+        let value = values
+            .get(&f.key)
+            .cloned()
+            .or_else(|| f.fixed_value.clone());
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        if f.secret {
+            secrets.insert(
+                f.key.clone(),
+                key.seal(&secret_context(account_id, &f.key), &value),
+            );
+        } else {
+            setup.insert(f.key.clone(), value);
+        }
+    }
+    for (k, v) in extra_secrets {
+        secrets.insert(k.clone(), key.seal(&secret_context(account_id, k), v));
+    }
+    (setup, secrets)
+}
+
+// ------------------------------------------------------------------ reads
+
+/// An account of the project.
+pub async fn by_id(db: &Db, project_id: &str, id: &str) -> ApiResult<Option<AccountRow>> {
+    sqlx::query_as::<_, AccountRecord>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 AND project_id = $2"
+    ))
+    .bind(id)
+    .bind(project_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(AccountRow::try_from)
+    .transpose()
+}
+
+/// The owner's newest account for this provider.
+pub async fn owner_account(
+    db: &Db,
+    project_id: &str,
+    owner_id: &str,
+    provider: &str,
+) -> ApiResult<Option<AccountRow>> {
+    sqlx::query_as::<_, AccountRecord>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE project_id = $1 AND origin_owner_id = $2 \
+         AND provider = $3 ORDER BY created_at DESC, id LIMIT 1"
+    ))
+    .bind(project_id)
+    .bind(owner_id)
+    .bind(provider)
+    .fetch_optional(&db.pool)
+    .await?
+    .map(AccountRow::try_from)
+    .transpose()
+}
+
+/// Accounts of a project, newest first, with optional filters.
+pub async fn list(
+    db: &Db,
+    project_id: &str,
+    owner: Option<&str>,
+    provider: Option<&str>,
+    status: Option<&str>,
+) -> ApiResult<Vec<AccountRow>> {
+    let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE project_id = $1");
+    let mut n = 1;
+    for (column, value) in [
+        ("origin_owner_id", owner),
+        ("provider", provider),
+        ("status", status),
+    ] {
+        if value.is_some() {
+            n += 1;
+            sql.push_str(&format!(" AND {column} = ${n}"));
+        }
+    }
+    sql.push_str(" ORDER BY created_at DESC, id");
+    let mut query = sqlx::query_as::<_, AccountRecord>(&sql).bind(project_id);
+    for value in [owner, provider, status].into_iter().flatten() {
+        query = query.bind(value);
+    }
+    query
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(AccountRow::try_from)
+        .collect()
+}
+
+// ------------------------------------------------------------------ the account write path
+
+/// The account's columns as the named parameters every account statement uses.
+fn bind_account(w: Write, a: &AccountRow, single_key: Option<String>) -> Write {
+    w.bind("id", &a.id)
+        .bind("project_id", &a.project_id)
+        .bind("provider", &a.provider)
+        .bind("integration_id", &a.integration_id)
+        .bind("origin_owner_id", &a.origin_owner_id)
+        .bind("origin_owner_name", &a.origin_owner_name)
+        .bind("origin_username", &a.origin_username)
+        .bind("label", &a.label)
+        .bind("metadata", a.metadata.as_ref().map(Value::to_string))
+        .bind("status", a.status.as_str())
+        .bind(
+            "status_reasons",
+            serde_json::to_string(&a.status_reasons).unwrap_or_default(),
+        )
+        .bind(
+            "setup_information",
+            serde_json::to_string(&a.setup_information).unwrap_or_default(),
+        )
+        .bind(
+            "secrets",
+            serde_json::to_string(&a.secrets).unwrap_or_default(),
+        )
+        .bind("version", a.version)
+        .bind("created_at", a.created_at)
+        .bind("updated_at", a.updated_at)
+        .bind("single_key", single_key)
+}
+
+const INSERT_COLUMNS: &str = "INSERT INTO accounts (id, project_id, provider, integration_id, \
+    origin_owner_id, origin_owner_name, origin_username, label, metadata, status, \
+    status_reasons, setup_information, secrets, version, created_at, updated_at, single_key) ";
+const INSERT_VALUES: &str = ":id, :project_id, :provider, :integration_id, :origin_owner_id, \
+    :origin_owner_name, :origin_username, :label, :metadata, :status, :status_reasons, \
+    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key";
+
+/// Inserts a new account with its `account.created` event. The insert is required: with
+/// `multiple`, always made; without, only when the owner has no account for the provider
+/// (checked in the same statement; the unique `single_key` settles two concurrent first
+/// links), so a refusal means "update the owner's account instead".
+pub fn insert(account: &AccountRow, multiple: bool, event: &Event) -> Write {
+    let (sql, single_key) = if multiple {
+        (format!("{INSERT_COLUMNS}VALUES ({INSERT_VALUES})"), None)
+    } else {
+        (
+            format!(
+                "{INSERT_COLUMNS}SELECT {INSERT_VALUES} WHERE NOT EXISTS (SELECT 1 FROM accounts \
+                 WHERE project_id = :project_id AND origin_owner_id = :origin_owner_id \
+                 AND provider = :provider) ON CONFLICT (single_key) DO NOTHING"
+            ),
+            Some(format!(
+                "{}|{}|{}",
+                account.project_id, account.origin_owner_id, account.provider
+            )),
+        )
+    };
+    bind_account(Write::new().require(sql), account, single_key)
+        .then(crate::webhooks::store::enqueue(event))
+}
+
+/// Replaces an account's values with `account`'s (same id, owner and provider), with its
+/// `account.updated` event. Required: refused when the account is gone.
+pub fn update(account: &AccountRow, event: &Event) -> Write {
+    bind_account(
+        Write::new().require(
+            "UPDATE accounts SET integration_id = :integration_id, status = :status, \
+             status_reasons = :status_reasons, setup_information = :setup_information, \
+             secrets = :secrets, version = version + 1, updated_at = :updated_at \
+             WHERE id = :id AND project_id = :project_id AND origin_owner_id = :origin_owner_id \
+             AND provider = :provider",
+        ),
+        account,
+        None,
+    )
+    .then(crate::webhooks::store::enqueue(event))
+}
+
+/// Deletes an account, with its `account.deleted` event. Required: refused when it is gone.
+pub fn delete(account: &AccountRow, event: &Event) -> Write {
+    Write::new()
+        .require("DELETE FROM accounts WHERE id = :id AND project_id = :project_id")
+        .bind("id", &account.id)
+        .bind("project_id", &account.project_id)
+        .then(crate::webhooks::store::enqueue(event))
+}
