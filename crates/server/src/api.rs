@@ -9,9 +9,8 @@ use crate::db::{Db, Project, now, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult};
 use crate::state::{ApiKeyAuth, AppState};
 use crate::store::{self, NewSession, Session};
-use crate::wire::{
-    Account, AccountFilter, AccountStatus, ConnectSession, CreateConnectSession, ErrorBody,
-};
+use linkhub_protocol::api::{Account, AccountFilter, ConnectSession, CreateConnectSession};
+use linkhub_protocol::hub::ErrorBody;
 
 /// Default lifetime of a connect session.
 pub const DEFAULT_EXPIRES_IN: i64 = 1800;
@@ -48,6 +47,16 @@ pub async fn create_session(
     if req.metadata.as_ref().is_some_and(|m| !m.is_object()) {
         problems.insert("metadata".to_string(), "Must be an object".to_string());
     }
+    if req
+        .scopes
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|scope| scope.trim().is_empty()))
+    {
+        problems.insert(
+            "scopes".to_string(),
+            "Must be a list of scope names (none empty)".to_string(),
+        );
+    }
     if !problems.is_empty() {
         return Err(ApiError::Fields {
             message: "Invalid connect session request".into(),
@@ -69,6 +78,7 @@ pub async fn create_session(
     }
     let token = crypto::new_session_token();
     let created_at = now();
+    let multiple = req.multiple();
     let session = Session {
         id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
         project_id: project.id.clone(),
@@ -80,7 +90,10 @@ pub async fn create_session(
         account_id: req.account_id,
         label: req.label,
         metadata: req.metadata,
-        multiple: req.multiple.unwrap_or(false),
+        multiple,
+        scopes: req.scopes,
+        relink: req.relink,
+        shared: req.shared,
         created_at,
         expires_at: created_at + expires_in,
     };
@@ -94,7 +107,7 @@ pub async fn create_session(
     .await?;
     Ok(ConnectSession {
         auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')),
-        token,
+        token: token.into(),
         id: session.id,
         organization_id: project.organization_id.clone(),
         project_id: project.id.clone(),
@@ -107,6 +120,7 @@ pub async fn create_session(
         label: session.label,
         metadata: session.metadata,
         multiple: session.multiple,
+        scopes: session.scopes,
         created_at: rfc3339(session.created_at),
         expires_at: rfc3339(session.expires_at),
     })
@@ -134,21 +148,19 @@ pub async fn connect_sessions(
 pub async fn list_accounts(
     State(state): State<AppState>,
     _auth: ApiKeyAuth,
-    ApiQuery(filter): ApiQuery<AccountFilter>,
+    filter: Result<ApiQuery<AccountFilter>, ApiError>,
 ) -> ApiResult<Json<Vec<Account>>> {
-    if let Some(s) = &filter.status
-        && AccountStatus::parse(s).is_none()
-    {
-        return Err(ApiError::bad_request(
-            "status must be active, inactive or error",
-        ));
-    }
+    // The only value that can fail to parse is `status`; the message names the choices
+    // rather than echoing what was sent.
+    let ApiQuery(filter) = filter.map_err(|_| {
+        ApiError::bad_request("Invalid query string: status must be active, inactive or error")
+    })?;
     let rows = store::list_accounts(
         &state.db,
         &state.project.id,
         filter.origin_owner_id.as_deref(),
         filter.provider.as_deref(),
-        filter.status.as_deref(),
+        filter.status.map(|s| s.as_str()),
     )
     .await?;
     Ok(Json(

@@ -31,6 +31,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         license(name = "Apache-2.0")
     ),
     modifiers(&Security),
+    // Not the answer of any path: what the server POSTs to the webhook URL.
+    components(schemas(linkhub_protocol::api::WebhookEvent)),
     tags(
         (name = "api", description = "Server to server, HTTP Basic with the project API key"),
         (name = "hub", description = "Widget to server, `x-hub-session-token`"),

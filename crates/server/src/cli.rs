@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::crypto::SecretKey;
 use crate::db::{self, Db, Project};
 use crate::state::{AppState, Inner, Settings};
-use crate::wire::CreateConnectSession;
+use linkhub_protocol::api::CreateConnectSession;
 use crate::{api, app, store, webhooks};
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
@@ -378,7 +378,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 expires_in: Some(args.expires_in.unwrap_or(30 * 24 * 3600)),
                 multiple: Some(args.multiple),
                 label: args.label.clone(),
-                metadata: None,
+                ..CreateConnectSession::default()
             };
             let session = api::create_session(&db, &project, &public_url, req)
                 .await

@@ -115,6 +115,7 @@ pub enum BatchArg {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
 }
 
 /// One write as SQLite statements, each ending with `;` and a line break (the last may
@@ -290,6 +291,7 @@ fn run_batch(conn: &rusqlite::Connection, batch: &Batch) -> Result<Option<i64>, 
                 BatchArg::Text(v) => stmt.raw_bind_parameter(index, v)?,
                 BatchArg::OptText(v) => stmt.raw_bind_parameter(index, v)?,
                 BatchArg::Int(v) => stmt.raw_bind_parameter(index, v)?,
+                BatchArg::OptInt(v) => stmt.raw_bind_parameter(index, v)?,
             }
         }
         if i == last && batch.returns_row {

@@ -19,8 +19,8 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ApiResult, json_response};
 use crate::i18n::{self, Text};
 use crate::state::{AppState, CatalogJson, HubSession};
 use crate::store::{self, Session};
-use crate::wire::{
-    AttemptAccount, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
+use linkhub_protocol::hub::{
+    AccountRef, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
     ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, CreateAccountRequest,
     CreateConnectionAttempt, CreatedAccount, ErrorBody, HubAccount, HubConnectorSettings,
     HubSettings, is_redacted, redact,
@@ -48,17 +48,9 @@ fn summary(state: &AppState, c: &Connector) -> ConnectorSummary {
 
 /// A connector's config as `/hub/connectors/{id}` answers it.
 fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
-    let mut config = c.config.clone();
-    if let (Some(url), Some(obj)) = (
-        state.logo_url(&c.key, c.logo_file()),
-        config.as_object_mut(),
-    ) {
-        let assets = obj
-            .entry("assets")
-            .or_insert_with(|| Value::Object(Default::default()));
-        if let Some(assets) = assets.as_object_mut() {
-            assets.entry("icon").or_insert_with(|| Value::String(url));
-        }
+    let mut config = c.model.clone();
+    if config.assets.icon.is_none() {
+        config.assets.icon = state.logo_url(&c.key, c.logo_file());
     }
     let events = if state.settings.webhook_url.is_some() {
         WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect()
@@ -126,6 +118,7 @@ pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
         existing_account_id: session.account_id.clone(),
         provider: session.provider.clone(),
         expires_at: Some(rfc3339(session.expires_at)),
+        scopes: session.scopes.clone().unwrap_or_default(),
     })
 }
 
@@ -602,12 +595,16 @@ fn hub_account(state: &AppState, account: &store::AccountRow) -> ApiResult<HubAc
         .map(|(k, v)| (k, redact(&v)))
         .collect();
     Ok(HubAccount {
-        id: account.id.clone(),
+        id: Some(account.id.clone()),
         secure_id: account.id.clone(),
         provider: account.provider.clone(),
-        setup_information: account.setup_information.clone(),
+        setup_information: account
+            .setup_information
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
         secrets: (!field_secrets.is_empty()).then_some(field_secrets),
-        version: account.version,
+        version: Some(account.version.to_string()),
         integration_id: account.integration_id.clone(),
     })
 }
@@ -698,7 +695,8 @@ pub async fn create_attempt(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateConnectionAttempt>,
 ) -> ApiResult<(StatusCode, Json<ConnectionAttemptCreated>)> {
-    let session = attempt_session(&state, &headers, req.token.as_deref()).await?;
+    let body_token = req.token.as_ref().map(|t| t.expose().as_str());
+    let session = attempt_session(&state, &headers, body_token).await?;
     let id = format!("att_{}", uuid::Uuid::new_v4().simple());
     let t = now();
     sqlx::query(
@@ -732,7 +730,11 @@ pub async fn load_attempt(
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or_else(|| ApiError::not_found("Connection attempt not found"))?;
-    let mut status = AttemptStatus::parse(&row.try_get::<String, _>("status")?);
+    // A status this version does not know is still running, as far as a client can tell.
+    let mut status = row
+        .try_get::<String, _>("status")?
+        .parse()
+        .unwrap_or(AttemptStatus::Pending);
     let expires_at: i64 = row.try_get("expires_at")?;
     if status == AttemptStatus::Pending && expires_at <= now() {
         status = AttemptStatus::Expired;
@@ -741,9 +743,9 @@ pub async fn load_attempt(
     let code: Option<String> = row.try_get("error_code")?;
     let description: Option<String> = row.try_get("error_description")?;
     Ok(ConnectionAttempt {
-        id: id.to_string(),
+        id: Some(id.to_string()),
         status,
-        account: account.map(|id| AttemptAccount { id }),
+        account: account.map(|id| AccountRef { id }),
         error: code.map(|code| AttemptError {
             code,
             description: description.unwrap_or_default(),

@@ -20,7 +20,7 @@ use crate::hub::visible;
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::store;
-use crate::wire::ErrorBody;
+use linkhub_protocol::hub::ErrorBody;
 
 const RESERVED: [&str; 2] = ["token", "connection_attempt_id"];
 

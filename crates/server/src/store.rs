@@ -15,7 +15,10 @@ use crate::catalog::{Catalog, Connector};
 use crate::crypto::{self, SecretKey};
 use crate::db::{Backend, Batch, BatchArg, Db, now, now_ms, rfc3339};
 use crate::error::{ApiError, ApiResult};
-use crate::wire::{Account, AccountStatus, WebhookAccount, WebhookEvent};
+use linkhub_protocol::api::{
+    Account, AccountStatus, StatusReason, WebhookAccountData, WebhookEvent, WebhookEventType,
+};
+use linkhub_protocol::secret::{Secret, SecretMap};
 
 /// A connect session, loaded from its token.
 #[derive(Debug, Clone)]
@@ -31,6 +34,12 @@ pub struct Session {
     pub label: Option<String>,
     pub metadata: Option<Value>,
     pub multiple: bool,
+    /// The guide scopes the host backend set (`scopes`), shown to the widget.
+    pub scopes: Option<Vec<String>>,
+    /// StackOne's `relink` and `shared`: stored as sent, with no effect here
+    /// (docs/protocol.md says why).
+    pub relink: Option<bool>,
+    pub shared: Option<bool>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -56,7 +65,8 @@ pub async fn session_by_token(db: &Db, token: &str) -> ApiResult<Session> {
 async fn session_by_token_hash(db: &Db, token_hash: &str) -> ApiResult<Session> {
     let row = sqlx::query(
         "SELECT id, project_id, origin_owner_id, origin_owner_name, origin_username, categories, \
-         provider, account_id, label, metadata, multiple, created_at, expires_at \
+         provider, account_id, label, metadata, multiple, scopes, relink, shared, created_at, \
+         expires_at \
          FROM connect_sessions WHERE token_hash = $1",
     )
     .bind(token_hash)
@@ -72,6 +82,9 @@ fn session_from_row(row: &AnyRow) -> ApiResult<Session> {
     let categories: Option<String> = row.try_get("categories")?;
     let metadata: Option<String> = row.try_get("metadata")?;
     let multiple: i64 = row.try_get("multiple")?;
+    let scopes: Option<String> = row.try_get("scopes")?;
+    let relink: Option<i64> = row.try_get("relink")?;
+    let shared: Option<i64> = row.try_get("shared")?;
     Ok(Session {
         id: row.try_get("id")?,
         project_id: row.try_get("project_id")?,
@@ -84,6 +97,9 @@ fn session_from_row(row: &AnyRow) -> ApiResult<Session> {
         label: row.try_get("label")?,
         metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
         multiple: multiple != 0,
+        scopes: scopes.and_then(|s| serde_json::from_str(&s).ok()),
+        relink: relink.map(|r| r != 0),
+        shared: shared.map(|s| s != 0),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
     })
@@ -98,8 +114,8 @@ pub struct NewSession {
 
 const INSERT_SESSION: &str = "INSERT INTO connect_sessions (id, project_id, token_hash, \
     origin_owner_id, origin_owner_name, origin_username, categories, provider, account_id, \
-    label, metadata, multiple, created_at, expires_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    label, metadata, multiple, scopes, relink, shared, created_at, expires_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
 /// Stores a new session (on SQLite as a [`Batch`] of the writer thread).
 pub async fn insert_session(db: &Db, new: NewSession) -> ApiResult<()> {
@@ -116,6 +132,9 @@ async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
         .as_ref()
         .map(|c| Value::from(c.clone()).to_string());
     let metadata = s.metadata.as_ref().map(Value::to_string);
+    let scopes = s.scopes.as_ref().map(|c| Value::from(c.clone()).to_string());
+    let relink = s.relink.map(i64::from);
+    let shared = s.shared.map(i64::from);
     if db.backend == Backend::Sqlite {
         db.write_batch(Batch {
             sql: INSERT_SESSION.to_string(),
@@ -132,6 +151,9 @@ async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
                 BatchArg::OptText(s.label),
                 BatchArg::OptText(metadata),
                 BatchArg::Int(i64::from(s.multiple)),
+                BatchArg::OptText(scopes),
+                BatchArg::OptInt(relink),
+                BatchArg::OptInt(shared),
                 BatchArg::Int(s.created_at),
                 BatchArg::Int(s.expires_at),
             ],
@@ -153,6 +175,9 @@ async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
         .bind(&s.label)
         .bind(metadata)
         .bind(i64::from(s.multiple))
+        .bind(scopes)
+        .bind(relink)
+        .bind(shared)
         .bind(s.created_at)
         .bind(s.expires_at)
         .execute(&mut *db.writer().await?)
@@ -161,7 +186,7 @@ async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
 }
 
 /// An account row.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AccountRow {
     pub id: String,
     pub project_id: String,
@@ -173,23 +198,13 @@ pub struct AccountRow {
     pub label: Option<String>,
     pub metadata: Option<Value>,
     pub status: AccountStatus,
-    pub status_reasons: Vec<String>,
+    pub status_reasons: Vec<StatusReason>,
     pub setup_information: BTreeMap<String, String>,
     /// Field key → sealed value.
-    pub secrets: BTreeMap<String, String>,
+    pub secrets: SecretMap<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl std::fmt::Debug for AccountRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountRow")
-            .field("id", &self.id)
-            .field("provider", &self.provider)
-            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
 }
 
 const ACCOUNT_COLUMNS: &str = "id, project_id, provider, integration_id, origin_owner_id, \
@@ -212,7 +227,7 @@ fn account_from_row(row: &AnyRow) -> ApiResult<AccountRow> {
         origin_username: row.try_get("origin_username")?,
         label: row.try_get("label")?,
         metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
-        status: AccountStatus::parse(&status).unwrap_or(AccountStatus::Error),
+        status: status.parse().unwrap_or(AccountStatus::Error),
         status_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
         setup_information: serde_json::from_str(&setup).unwrap_or_default(),
         secrets: serde_json::from_str(&secrets).unwrap_or_default(),
@@ -236,7 +251,11 @@ impl AccountRow {
             origin_username: self.origin_username.clone(),
             label: self.label.clone(),
             metadata: self.metadata.clone(),
-            setup_information: self.setup_information.clone(),
+            setup_information: self
+                .setup_information
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
         }
@@ -254,13 +273,13 @@ impl AccountRow {
             .collect()
     }
 
-    fn webhook(&self, catalog: &Catalog) -> WebhookAccount {
-        WebhookAccount {
+    fn webhook(&self, catalog: &Catalog) -> WebhookAccountData {
+        WebhookAccountData {
             id: self.id.clone(),
-            account_id: self.id.clone(),
+            account_id: Some(self.id.clone()),
             provider: self.provider.clone(),
-            provider_name: provider_name(catalog, &self.provider),
-            status: self.status,
+            provider_name: Some(provider_name(catalog, &self.provider)),
+            status: Some(self.status),
             origin_owner_id: self.origin_owner_id.clone(),
             origin_owner_name: self.origin_owner_name.clone(),
             origin_username: self.origin_username.clone(),
@@ -464,21 +483,14 @@ pub async fn link_account_tx(
 
 /// A new account prepared before its write (so no CPU work is done while holding the
 /// writer): id, sealed secrets, its columns as text and its `account.created` event.
+#[derive(Debug)]
 pub struct NewAccount {
     pub account: AccountRow,
     single_key: Option<String>,
     metadata: Option<String>,
     setup_information: String,
-    secrets: String,
+    secrets: Secret<String>,
     event: Event,
-}
-
-impl std::fmt::Debug for NewAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewAccount")
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Prepares a new account of `session`'s owner.
@@ -507,7 +519,7 @@ pub fn new_account(
         status: AccountStatus::Active,
         status_reasons: Vec::new(),
         setup_information: setup,
-        secrets,
+        secrets: secrets.into(),
         version: 1,
         created_at: t,
         updated_at: t,
@@ -521,8 +533,10 @@ pub fn new_account(
         }),
         metadata: account.metadata.as_ref().map(Value::to_string),
         setup_information: serde_json::to_string(&account.setup_information).unwrap_or_default(),
-        secrets: serde_json::to_string(&account.secrets).unwrap_or_default(),
-        event: Event::new(catalog, &account, "account.created"),
+        secrets: serde_json::to_string(&account.secrets)
+            .unwrap_or_default()
+            .into(),
+        event: Event::new(catalog, &account, WebhookEventType::AccountCreated),
         account,
     }
 }
@@ -580,7 +594,7 @@ fn bind_account<'q>(query: AnyQuery<'q>, new: &'q NewAccount) -> AnyQuery<'q> {
         .bind(a.status.as_str())
         .bind("[]")
         .bind(&new.setup_information)
-        .bind(&new.secrets)
+        .bind(new.secrets.expose())
         .bind(a.version)
         .bind(a.created_at)
         .bind(a.updated_at)
@@ -641,7 +655,7 @@ pub fn account_batch(new: &NewAccount, multiple: bool, idem: Option<&IdemClaim>)
         BatchArg::Text(a.status.as_str().to_string()),
         BatchArg::Text("[]".to_string()),
         BatchArg::Text(new.setup_information.clone()),
-        BatchArg::Text(new.secrets.clone()),
+        BatchArg::Text(new.secrets.expose().clone()),
         BatchArg::Int(a.version),
         BatchArg::Int(a.created_at),
         BatchArg::Int(a.updated_at),
@@ -729,7 +743,7 @@ async fn update_account_tx(
         ApiError::not_found("Account not found for this session's owner and connector")
     })?;
     let account = account_from_row(&row)?;
-    enqueue_event(tx, catalog, &account, "account.updated").await?;
+    enqueue_event(tx, catalog, &account, WebhookEventType::AccountUpdated).await?;
     Ok(account)
 }
 
@@ -753,7 +767,7 @@ pub async fn delete_account(
         return Ok(None);
     };
     let account = account_from_row(&row)?;
-    enqueue_event(&mut tx, catalog, &account, "account.deleted").await?;
+    enqueue_event(&mut tx, catalog, &account, WebhookEventType::AccountDeleted).await?;
     tx.commit().await?;
     Ok(Some(account))
 }
@@ -771,18 +785,22 @@ struct Event {
 }
 
 impl Event {
-    fn new(catalog: &Catalog, account: &AccountRow, event_type: &str) -> Event {
+    fn new(catalog: &Catalog, account: &AccountRow, event_type: WebhookEventType) -> Event {
         let t = now();
+        // One id for the body and the delivery (sent as `webhook-id`): a receiver
+        // de-duplicates retries by either.
+        let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let event = WebhookEvent {
-            event_type: event_type.to_string(),
+            id: id.clone(),
+            event_type,
             timestamp: rfc3339(t),
             data: account.webhook(catalog),
         };
         Event {
-            id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+            id,
             project_id: account.project_id.clone(),
             account_id: account.id.clone(),
-            event_type: event_type.to_string(),
+            event_type: event_type.as_str().to_string(),
             payload: serde_json::to_string(&event).unwrap_or_default(),
             due_ms: now_ms(),
             created_at: t,
@@ -794,7 +812,7 @@ async fn enqueue_event(
     tx: &mut WriteTx<'_>,
     catalog: &Catalog,
     account: &AccountRow,
-    event_type: &str,
+    event_type: WebhookEventType,
 ) -> ApiResult<()> {
     insert_event(tx, &Event::new(catalog, account, event_type)).await
 }
@@ -820,7 +838,8 @@ async fn insert_event(tx: &mut WriteTx<'_>, event: &Event) -> ApiResult<()> {
 pub async fn session_by_id(db: &Db, id: &str) -> ApiResult<Session> {
     let row = sqlx::query(
         "SELECT id, project_id, origin_owner_id, origin_owner_name, origin_username, categories, \
-         provider, account_id, label, metadata, multiple, created_at, expires_at \
+         provider, account_id, label, metadata, multiple, scopes, relink, shared, created_at, \
+         expires_at \
          FROM connect_sessions WHERE id = $1",
     )
     .bind(id)

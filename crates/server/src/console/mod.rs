@@ -27,7 +27,7 @@ use crate::crypto;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
-use crate::wire::{AccountStatus, CreateConnectSession};
+use linkhub_protocol::api::{AccountStatus, CreateConnectSession};
 
 /// Where the style sheet is served.
 pub const ASSET_CSS: &str = "/console/static/console.css";
@@ -400,9 +400,7 @@ async fn link_generate(
             provider: None,
             account_id: None,
             expires_in: Some(req.days * 86_400),
-            multiple: None,
-            label: None,
-            metadata: None,
+            ..CreateConnectSession::default()
         },
     )
     .await
@@ -445,7 +443,7 @@ async fn accounts(
         status: q.status.trim(),
     };
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    if !filter.status.is_empty() && AccountStatus::parse(filter.status).is_none() {
+    if !filter.status.is_empty() && filter.status.parse::<AccountStatus>().is_err() {
         let message = "Unknown status: choose active, inactive or error.";
         return Ok(page(
             StatusCode::BAD_REQUEST,

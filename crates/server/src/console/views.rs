@@ -377,7 +377,7 @@ pub fn account(
             dt { "Integration ID" } dd { code { (a.integration_id) } }
             dt { "Status" } dd {
                 span class={ "lhc-status lhc-status--" (a.status.as_str()) } { (a.status.as_str()) }
-                @if !a.status_reasons.is_empty() { " — " (a.status_reasons.join("; ")) }
+                @if !a.status_reasons.is_empty() { " — " (status_reasons(&a.status_reasons)) }
             }
             dt { "Origin owner ID" } dd { (a.origin_owner_id) }
             dt { "Origin owner name" } dd { (a.origin_owner_name) }
@@ -557,4 +557,13 @@ mod tests {
         assert_eq!(category_label("hris"), "HRIS");
         assert_eq!(category_label("ticketing"), "Ticketing");
     }
+}
+
+/// The reasons an account is not active, each by its description (else its code).
+fn status_reasons(reasons: &[linkhub_protocol::api::StatusReason]) -> String {
+    reasons
+        .iter()
+        .filter_map(|r| r.description.as_deref().or(r.code.as_deref()))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
