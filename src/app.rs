@@ -259,7 +259,8 @@ fn ConnectorsScreen() -> impl IntoView {
             if let (Some(ctx), Ok(settings)) = (shared_cfg, &settings)
                 && !settings.scopes.is_empty()
             {
-                ctx.0.update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
+                ctx.0
+                    .update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
             }
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }

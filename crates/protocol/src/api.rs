@@ -107,8 +107,10 @@ pub struct ConnectSession {
     /// The session token the widget sends as `x-hub-session-token`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub token: Secret<String>,
-    /// Opens the standalone hub page for this session.
-    pub auth_link_url: String,
+    /// Opens the standalone hub page for this session (it holds the token, so it is a
+    /// secret too).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub auth_link_url: Secret<String>,
     pub created_at: String,
     pub expires_at: String,
 }

@@ -32,7 +32,8 @@ pub(crate) fn scope_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<S
     #[serde(untagged)]
     enum Raw {
         List(Vec<String>),
-        Flag(bool),
+        // Only its shape matters: the value is not used.
+        Flag(#[allow(dead_code)] bool),
     }
     Ok(match Option::<Raw>::deserialize(d)? {
         Some(Raw::List(list)) => Some(list),

@@ -134,9 +134,19 @@ fn connect_session_request_takes_stackone_scopes_relink_and_shared() {
     assert_eq!(with("scopes", json!(true)).expect("boolean").scopes, None);
     assert_eq!(with("scopes", Value::Null).expect("null").scopes, None);
     assert!(with("scopes", json!("employees:read")).is_err());
-    assert_eq!(with("relink", json!(true)).expect("relink").relink, Some(true));
-    assert_eq!(with("shared", json!(false)).expect("shared").shared, Some(false));
-    assert!(!with("multiple", Value::Null).expect("null multiple").multiple());
+    assert_eq!(
+        with("relink", json!(true)).expect("relink").relink,
+        Some(true)
+    );
+    assert_eq!(
+        with("shared", json!(false)).expect("shared").shared,
+        Some(false)
+    );
+    assert!(
+        !with("multiple", Value::Null)
+            .expect("null multiple")
+            .multiple()
+    );
     // Anything else is refused, by name (a typo must not be silently ignored).
     let typo = with("scopez", json!(["a"])).expect_err("unknown field");
     assert!(typo.to_string().contains("scopez"), "{typo}");
@@ -152,7 +162,10 @@ fn debug_output_never_shows_tokens_or_credentials() {
     }))
     .expect("parses");
     let shown = format!("{request:?}");
-    assert!(!shown.contains("0afb128e5708") && shown.contains("user_token"), "{shown}");
+    assert!(
+        !shown.contains("0afb128e5708") && shown.contains("user_token"),
+        "{shown}"
+    );
     let attempt: CreateConnectionAttempt =
         serde_json::from_value(json!({"token": "tok_secret_value", "integration_id": "hubspot"}))
             .expect("parses");
@@ -163,7 +176,7 @@ fn debug_output_never_shows_tokens_or_credentials() {
 fn connect_session_response_round_trips_with_nulls() {
     let s: ConnectSession = round_trip("connect_session.json");
     assert_eq!(s.origin_username, None);
-    assert!(s.auth_link_url.contains('#'));
+    assert!(s.auth_link_url.expose().contains('#'));
 }
 
 #[test]

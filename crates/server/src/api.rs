@@ -106,7 +106,7 @@ pub async fn create_session(
     )
     .await?;
     Ok(ConnectSession {
-        auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')),
+        auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')).into(),
         token: token.into(),
         id: session.id,
         organization_id: project.organization_id.clone(),

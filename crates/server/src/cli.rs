@@ -18,8 +18,8 @@ use crate::catalog::Catalog;
 use crate::crypto::SecretKey;
 use crate::db::{self, Db, Project};
 use crate::state::{AppState, Inner, Settings};
-use linkhub_protocol::api::CreateConnectSession;
 use crate::{api, app, store, webhooks};
+use linkhub_protocol::api::CreateConnectSession;
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
 #[derive(Debug, Parser)]
@@ -393,8 +393,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if args.json {
                 print_json(&session)?;
             } else {
-                println!("token: {}", session.token);
-                println!("auth link: {}", session.auth_link_url);
+                println!("token: {}", session.token.expose());
+                println!("auth link: {}", session.auth_link_url.expose());
                 println!("expires: {}", session.expires_at);
             }
             Ok(ExitCode::SUCCESS)

@@ -132,7 +132,10 @@ async fn insert_session_row(db: &Db, new: NewSession) -> ApiResult<()> {
         .as_ref()
         .map(|c| Value::from(c.clone()).to_string());
     let metadata = s.metadata.as_ref().map(Value::to_string);
-    let scopes = s.scopes.as_ref().map(|c| Value::from(c.clone()).to_string());
+    let scopes = s
+        .scopes
+        .as_ref()
+        .map(|c| Value::from(c.clone()).to_string());
     let relink = s.relink.map(i64::from);
     let shared = s.shared.map(i64::from);
     if db.backend == Backend::Sqlite {

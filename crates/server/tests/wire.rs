@@ -7,7 +7,9 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use linkhub_protocol::api::{Account, AccountStatus, ConnectSession, WebhookEvent, WebhookEventType};
+use linkhub_protocol::api::{
+    Account, AccountStatus, ConnectSession, WebhookEvent, WebhookEventType,
+};
 use linkhub_protocol::hub::{
     AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated, ConnectorDetail, ConnectorList,
     CreateAccountRequest, CreateConnectionAttempt, CreatedAccount, ErrorBody, HubAccount,
@@ -81,7 +83,10 @@ async fn every_answer_and_a_real_webhook_parse_with_the_protocol_types() {
     )
     .await;
     let token = session.token.expose().clone();
-    assert!(!format!("{session:?}").contains(&token), "Debug hides the token");
+    assert!(
+        !format!("{session:?}").contains(&token),
+        "Debug hides the token"
+    );
 
     let settings: HubSettings = answer(s.hub(Method::GET, "/hub/settings", &token), 200).await;
     assert_eq!(settings.scopes, ["employees:read"]);
@@ -94,7 +99,10 @@ async fn every_answer_and_a_real_webhook_parse_with_the_protocol_types() {
         )
         .await;
         assert_eq!(detail.config.key, id);
-        assert!(detail.config.assets.icon.is_some(), "the logo's URL is added");
+        assert!(
+            detail.config.assets.icon.is_some(),
+            "the logo's URL is added"
+        );
     }
 
     let refused: ErrorBody = answer(
@@ -115,7 +123,10 @@ async fn every_answer_and_a_real_webhook_parse_with_the_protocol_types() {
         .into_iter()
         .collect(),
     };
-    assert!(!format!("{body:?}").contains("wire-secret"), "Debug hides credentials");
+    assert!(
+        !format!("{body:?}").contains("wire-secret"),
+        "Debug hides credentials"
+    );
     let created: CreatedAccount = answer(
         s.hub(Method::POST, "/hub/accounts", &token)
             .header("idempotency-key", "wire-1")
@@ -224,7 +235,9 @@ async fn connect_sessions_accept_stackone_scopes_relink_and_shared() {
 
     // Scopes set by the host backend reach the widget through /hub/settings.
     let scoped = s
-        .session(with(json!({"scopes": ["employees:read"], "relink": true, "shared": false})))
+        .session(with(
+            json!({"scopes": ["employees:read"], "relink": true, "shared": false}),
+        ))
         .await;
     assert_eq!(scoped["scopes"], json!(["employees:read"]));
     let token = scoped["token"].as_str().expect("token");
@@ -326,9 +339,18 @@ async fn the_openapi_document_the_router_and_the_protocol_doc_agree() {
         .expect("regex")
         .captures_iter(&text)
     {
-        assert!(schemas.contains_key(&r[1]), "{} is referred to but missing", &r[1]);
+        assert!(
+            schemas.contains_key(&r[1]),
+            "{} is referred to but missing",
+            &r[1]
+        );
     }
-    for name in ["WebhookEvent", "ConnectSession", "HubAccount", "ConnectorConfig"] {
+    for name in [
+        "WebhookEvent",
+        "ConnectSession",
+        "HubAccount",
+        "ConnectorConfig",
+    ] {
         assert!(schemas.contains_key(name), "{name} schema");
     }
 

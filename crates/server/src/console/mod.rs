@@ -417,7 +417,12 @@ async fn link_generate(
     tracing::info!(session = %session.id, "console made an auth link");
     Ok(page(
         StatusCode::OK,
-        views::link_result(&operator.csrf, &v, &session.auth_link_url, expires_at),
+        views::link_result(
+            &operator.csrf,
+            &v,
+            session.auth_link_url.expose(),
+            expires_at,
+        ),
     ))
 }
 
