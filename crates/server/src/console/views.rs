@@ -497,6 +497,15 @@ fn when(secs: i64) -> Markup {
     html! { time datetime=(rfc3339(secs)) { (shown) } }
 }
 
+/// The reasons an account is not active, each by its description (else its code).
+fn status_reasons(reasons: &[linkhub_protocol::api::StatusReason]) -> String {
+    reasons
+        .iter()
+        .filter_map(|r| r.description.as_deref().or(r.code.as_deref()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,13 +566,4 @@ mod tests {
         assert_eq!(category_label("hris"), "HRIS");
         assert_eq!(category_label("ticketing"), "Ticketing");
     }
-}
-
-/// The reasons an account is not active, each by its description (else its code).
-fn status_reasons(reasons: &[linkhub_protocol::api::StatusReason]) -> String {
-    reasons
-        .iter()
-        .filter_map(|r| r.description.as_deref().or(r.code.as_deref()))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
