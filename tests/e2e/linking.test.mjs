@@ -335,6 +335,7 @@ test('scopes set on the connect session by the host backend show only those guid
   const headings = async () => (await page.locator('.lh-guide__toggle').allTextContents()).map((t) => t.trim());
   assert.deepEqual(await headings(), [
     'Start a custom integration', 'Allow reading employees', 'Copy the credentials',
+    'Linking the Account from the Hub',
   ]);
   assert.ok(await picker.getByLabel('Read employees').isChecked(), 'the session scopes are the chosen action');
   // The user may still ask for everything.
