@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use linkhub_protocol::hub::{
-    ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreatedAccount, HubAccount,
+    ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreateConnectionAttempt,
+    CreatedAccount, HubAccount,
 };
 use serde::de::DeserializeOwned;
 
@@ -438,13 +439,16 @@ pub async fn create_attempt(
     cfg: &HubConfig,
     integration_id: &str,
 ) -> Result<ConnectionAttemptCreated, ApiError> {
-    // The reference server also reads `integration_id`, which the protocol type lacks.
-    let body = serde_json::json!({ "token": cfg.token, "integration_id": integration_id });
+    let body = CreateConnectionAttempt {
+        token: Some(cfg.token.clone().into()),
+        integration_id: Some(integration_id.to_owned()),
+    };
+    let body = serde_json::to_string(&body).map_err(|_| ApiError::Decode)?;
     request(
         cfg,
         Method::Post,
         "/hub/connection_attempts",
-        Some(body.to_string()),
+        Some(body),
         None,
     )
     .await

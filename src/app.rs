@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use linkhub_protocol::guide::combine_scopes;
 use linkhub_protocol::hub::{ConnectorList, ConnectorSummary, HubSettings};
 
 use crate::api;
@@ -10,7 +11,7 @@ use crate::components::connector_list::ConnectorList;
 use crate::components::connector_page::{BackButton, ConnectorPage};
 use crate::components::error_screen::ErrorScreen;
 use crate::components::status::StatusScreen;
-use crate::config::{HubConfig, provide_config, use_config};
+use crate::config::{ConfigContext, HubConfig, provide_config, use_config};
 use crate::i18n::*;
 use crate::theme::{Brand, Mode, ThemeInput};
 
@@ -250,6 +251,7 @@ fn BrandMark(
 fn ConnectorsScreen() -> impl IntoView {
     let locale = crate::locale::use_locale();
     let cfg = StoredValue::new(use_config());
+    let shared_cfg = use_context::<ConfigContext>();
     // `None` while loading.
     let loaded = RwSignal::new(None::<Result<(ConnectorList, HubSettings), api::ApiError>>);
     let retry = view_task(move || {
@@ -258,6 +260,14 @@ fn ConnectorsScreen() -> impl IntoView {
             let cfg = cfg.get_value();
             let (list, settings) =
                 futures_util::future::join(api::connectors(&cfg), api::settings(&cfg)).await;
+            // The host backend's scopes (on the connect session) join the page's own, before
+            // any guide is shown: the guides read them from the config.
+            if let (Some(ctx), Ok(settings)) = (shared_cfg, &settings)
+                && !settings.scopes.is_empty()
+            {
+                ctx.0
+                    .update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
+            }
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }
     });

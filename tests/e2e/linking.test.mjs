@@ -323,6 +323,29 @@ test('Personio: the action picker narrows the guide to the chosen scopes', async
   await context.close();
 });
 
+test('scopes set on the connect session by the host backend show only those guide sections', async () => {
+  const session = await createSession(server, {
+    origin_owner_id: 'owner-scoped', provider: 'personio', scopes: ['employees:read'],
+  });
+  const { page, context, errors } = await newPage(browser);
+  new Hub(page);
+  await page.goto(session.auth_link_url);
+  const picker = page.getByRole('group', { name: 'What will you use this connection for?' });
+  await picker.waitFor();
+  const headings = async () => (await page.locator('.lh-guide__toggle').allTextContents()).map((t) => t.trim());
+  assert.deepEqual(await headings(), [
+    'Start a custom integration', 'Allow reading employees', 'Copy the credentials',
+    'Linking the Account from the Hub',
+  ]);
+  assert.ok(await picker.getByLabel('Read employees').isChecked(), 'the session scopes are the chosen action');
+  // The user may still ask for everything.
+  await picker.getByLabel(/Everything/).check();
+  const all = await headings();
+  assert.ok(all.includes('Allow reading time off') && all.length > 3, `${all}`);
+  assert.deepEqual(realErrors(errors), []);
+  await context.close();
+});
+
 test('Greenhouse: notices at the top, at the bottom and beside their field', async () => {
   const session = await createSession(server, { origin_owner_id: 'owner-gh', provider: 'greenhouse' });
   const { page, context } = await newPage(browser);

@@ -13,6 +13,7 @@ use crate::guide::Guide;
 
 /// One connector's linking form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorConfig {
     pub key: String,
     pub name: String,
@@ -136,6 +137,7 @@ fn set_opt(target: &mut Option<String>, text: Option<String>) {
 /// Lenient like the rest of the config: a part this version does not know is ignored. (The
 /// catalog's `connector.toml` is strict instead, so a typo there is refused.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorTranslation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -155,6 +157,7 @@ pub struct ConnectorTranslation {
 
 /// One locale's text for one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldTranslation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -174,6 +177,7 @@ pub struct FieldTranslation {
 
 /// How a connector authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectorType {
     Oauth2,
@@ -182,6 +186,7 @@ pub enum ConnectorType {
 
 /// `assets` of a config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
@@ -189,6 +194,7 @@ pub struct Assets {
 
 /// `support` of a config: where a stuck user can get help.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Support {
     #[serde(default)]
     pub link: String,
@@ -198,6 +204,7 @@ pub struct Support {
 
 /// The kind of input a field renders as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -212,6 +219,7 @@ pub enum FieldType {
 
 /// One field of the linking form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConfigField {
     pub key: String,
     pub label: String,
@@ -286,6 +294,7 @@ impl ConfigField {
 
 /// `guide` of a field: extra help next to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldGuide {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -295,6 +304,7 @@ pub struct FieldGuide {
 
 /// One choice of a select field. Numbers and booleans are accepted as values and kept as text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SelectOption {
     #[serde(deserialize_with = "crate::de::string_like")]
     pub label: String,
@@ -308,6 +318,7 @@ pub struct SelectOption {
 /// `{ "field": "region", "in": ["eu", "us"] }`. Anything else is kept as [`Condition::Other`]
 /// (so it round-trips) and treated as always true.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Condition {
     Equals {
@@ -350,6 +361,7 @@ impl Condition {
 
 /// How a field's value is checked (see [`crate::validate`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldValidation {
     #[serde(rename = "type")]
     pub kind: ValidationKind,
@@ -362,6 +374,7 @@ pub struct FieldValidation {
 
 /// `validation.type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ValidationKind {
     /// HTML `pattern` semantics: the whole value must match.
@@ -375,6 +388,7 @@ pub enum ValidationKind {
 
 /// A notice shown above/below the form or next to a field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub key: String,
     #[serde(rename = "type")]
@@ -389,6 +403,7 @@ pub struct Notice {
 
 /// `type` of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum NoticeKind {
     Warning,
@@ -398,6 +413,7 @@ pub enum NoticeKind {
 
 /// `position` of a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum NoticePosition {
     #[default]

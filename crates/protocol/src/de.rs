@@ -24,3 +24,19 @@ pub(crate) fn opt_string_like<'de, D: Deserializer<'de>>(d: D) -> Result<Option<
     struct Wrap(#[serde(deserialize_with = "string_like")] String);
     Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
 }
+
+/// `scopes` of a connect session: a list of scope names, or a boolean (the shape StackOne's
+/// own API documents, which has no scope names to filter by) read as no scopes.
+pub(crate) fn scope_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        // Only its shape matters: the value is not used.
+        Flag(#[allow(dead_code)] bool),
+    }
+    Ok(match Option::<Raw>::deserialize(d)? {
+        Some(Raw::List(list)) => Some(list),
+        Some(Raw::Flag(_)) | None => None,
+    })
+}

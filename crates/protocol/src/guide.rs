@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A connector's guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Guide {
     /// The language it is written in (`fr`, …) when it is a translation; absent: English.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,6 +26,7 @@ pub struct Guide {
 
 /// One choice of the scope selector.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GuideAction {
     #[serde(default)]
     pub id: String,
@@ -36,6 +38,7 @@ pub struct GuideAction {
 
 /// A section of a guide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     pub heading: String,
     /// Blocks before the steps.
@@ -62,6 +65,7 @@ pub struct Section {
 
 /// A numbered step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub title: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -73,6 +77,7 @@ pub struct Step {
 /// A block of content. Externally tagged on the wire: `{"paragraph": [...]}`,
 /// `{"list": [[...], ...]}`, `{"callout": {"kind": "warning", "body": [...]}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(no_recursion))]
 #[serde(rename_all = "snake_case")]
 pub enum Block {
     Paragraph(Vec<Inline>),
@@ -86,6 +91,7 @@ pub enum Block {
 
 /// The flavour of a callout box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CalloutKind {
     Warning,
@@ -97,6 +103,7 @@ pub enum CalloutKind {
 /// An inline run. Externally tagged on the wire: `{"text": "..."}`, `{"code": "..."}`,
 /// `{"strong": [...]}`, `{"link": {"href": "...", "children": [...]}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(no_recursion))]
 #[serde(rename_all = "snake_case")]
 pub enum Inline {
     Text(String),
@@ -148,6 +155,29 @@ pub fn scopes_match(scopes: &[String], chosen: Option<&[String]>) -> bool {
         Some(_) if scopes.is_empty() => true,
         Some(chosen) => scopes.iter().any(|s| chosen.contains(s)),
     }
+}
+
+/// The scopes a guide is shown for when both the host page (the widget's `scopes` option)
+/// and the host backend (`scopes` of the connect session) name some: every scope either
+/// asks for, page's first, each once. Each side names permissions the linked account must
+/// grant, so the user is shown the steps for all of them; when only one side names scopes,
+/// those are used.
+///
+/// ```
+/// use linkhub_protocol::guide::combine_scopes;
+/// let page = vec!["employees:read".to_string()];
+/// let session = vec!["absences:read".to_string(), "employees:read".to_string()];
+/// assert_eq!(combine_scopes(&page, &session), ["employees:read", "absences:read"]);
+/// assert_eq!(combine_scopes(&[], &session), session);
+/// ```
+pub fn combine_scopes(page: &[String], session: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::with_capacity(page.len() + session.len());
+    for scope in page.iter().chain(session) {
+        if !all.contains(scope) {
+            all.push(scope.clone());
+        }
+    }
+    all
 }
 
 impl Guide {

@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::{Secret, SecretMap};
+
 /// One connector in `GET /hub/connectors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorSummary {
     pub active: bool,
     pub name: String,
@@ -24,19 +27,32 @@ pub struct ConnectorSummary {
     pub logo_url: Option<String>,
 }
 
+/// Query string of `GET /hub/connectors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ConnectorQuery {
+    /// Only this connector (by provider key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
 /// `GET /hub/connectors` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorList {
     pub integrations: Vec<ConnectorSummary>,
 }
 
 /// Error body of every failed call: `statusCode` is always present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     #[serde(rename = "statusCode")]
     pub status_code: u16,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub provider_response: Option<serde_json::Value>,
     /// Extension: per-field messages on a 400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,16 +61,28 @@ pub struct ErrorBody {
 
 /// `GET /hub/settings` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HubSettings {
     #[serde(default)]
     pub enabled_features: Vec<String>,
     /// Set when the session edits an existing account (`account_id` on the connect session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_account_id: Option<String>,
+    /// Extension: the session's provider, when it opens directly on one connector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Extension: when the session expires (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Extension: the guide scopes the host backend set on the connect session (`scopes`);
+    /// empty: none set. The widget combines them with its own `scopes` option.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
 }
 
 /// `GET /hub/connectors/{integration_id}` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorDetail {
     pub config: crate::config::ConnectorConfig,
     #[serde(default)]
@@ -63,11 +91,13 @@ pub struct ConnectorDetail {
 
 /// Project-level settings sent with a connector's config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HubConnectorSettings {
     #[serde(default)]
     pub configured_webhook_events: Vec<String>,
     /// Opaque to the widget; StackOne puts per-project switches here.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub project_settings: serde_json::Value,
 }
 
@@ -76,14 +106,18 @@ pub struct HubConnectorSettings {
 /// Values are JSON values rather than strings because StackOne-style clients may send
 /// numbers or booleans; `validate` reads them through [`crate::config::FieldValues`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateAccountRequest {
     pub integration_id: String,
+    /// The form's values by field key; never printed (see [`SecretMap`]).
     #[serde(default)]
-    pub credentials: BTreeMap<String, serde_json::Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credentials: SecretMap,
 }
 
 /// `POST /hub/accounts` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedAccount {
     pub id: String,
     pub provider: String,
@@ -91,16 +125,23 @@ pub struct CreatedAccount {
 
 /// `GET /hub/accounts/{id}` (and the `PATCH` response): camelCase on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HubAccount {
+    /// Extension: the same as `secureId`, so a client that reads `{ id, provider }` (the
+    /// `POST` answer) also reads the `PATCH` answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub secure_id: String,
     pub provider: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub setup_information: BTreeMap<String, serde_json::Value>,
     /// Secret values, always in [`redact`]ed form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<BTreeMap<String, String>>,
-    /// Some backends send a number here; it is kept as text.
+    /// The account's revision (linkhub counts 1, 2, … as text); some backends send a
+    /// number here, which is kept as text.
     #[serde(
         default,
         deserialize_with = "crate::de::opt_string_like",
@@ -142,19 +183,28 @@ pub fn is_redacted(value: &str) -> bool {
 }
 
 /// `POST /hub/connection_attempts` body (starts an OAuth attempt).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateConnectionAttempt {
-    pub token: String,
+    /// The session token; may be left out when the `x-hub-session-token` header carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub token: Option<Secret<String>>,
+    /// Extension: the connector the attempt is for (the OAuth popup's URL names it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_id: Option<String>,
 }
 
 /// `POST /hub/connection_attempts` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionAttemptCreated {
     pub id: String,
 }
 
 /// State of an OAuth connection attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AttemptStatus {
     Pending,
@@ -165,15 +215,45 @@ pub enum AttemptStatus {
 }
 
 impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Pending => "pending",
+            AttemptStatus::Authenticated => "authenticated",
+            AttemptStatus::Error => "error",
+            AttemptStatus::Cancelled => "cancelled",
+            AttemptStatus::Expired => "expired",
+        }
+    }
+
     /// Whether polling can stop.
     pub fn is_final(self) -> bool {
         !matches!(self, AttemptStatus::Pending)
     }
 }
 
+impl std::str::FromStr for AttemptStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            AttemptStatus::Pending,
+            AttemptStatus::Authenticated,
+            AttemptStatus::Error,
+            AttemptStatus::Cancelled,
+            AttemptStatus::Expired,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+        .ok_or_else(|| format!("unknown attempt status `{s}`"))
+    }
+}
+
 /// `GET /hub/connection_attempts/{id}` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionAttempt {
+    /// Extension: the attempt's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub status: AttemptStatus,
     /// `null` on the wire until authenticated (serialized, not skipped: clients test for null).
     #[serde(default)]
@@ -184,12 +264,14 @@ pub struct ConnectionAttempt {
 
 /// The account an authenticated attempt produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountRef {
     pub id: String,
 }
 
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AttemptError {
     pub code: String,
     pub description: String,

@@ -1,5 +1,5 @@
 //! Guide importer: turns a guide document in the StackOne guide markup (markdown lines
-//! mixed with HTML and MDX/JSX tags, see `shared/seeds/`) into a [`Guide`].
+//! mixed with HTML and MDX/JSX tags, see the seeds in `tests/fixtures/`) into a [`Guide`].
 //!
 //! Tags are read with html5ever's tokenizer, not its tree builder: the HTML5 tree rules
 //! (implicit `<p>` closing, foster parenting) are not MDX's, while the tokenizer gives us

@@ -11,7 +11,8 @@ use linkhub_protocol::config::{
 };
 use linkhub_protocol::hub::{
     AttemptStatus, ConnectionAttempt, ConnectorDetail, ConnectorList, CreateAccountRequest,
-    ErrorBody, HubAccount, HubSettings, REDACTED_PREFIX, is_redacted, redact,
+    CreateConnectionAttempt, ErrorBody, HubAccount, HubSettings, REDACTED_PREFIX, is_redacted,
+    redact,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -103,27 +104,79 @@ fn hub_account_accepts_a_numeric_version() {
 #[test]
 fn connect_session_request_round_trips_and_defaults() {
     let req: CreateConnectSession = round_trip("connect_session_request.json");
-    assert!(req.multiple);
+    assert!(req.multiple());
     assert_eq!(req.expires_in_or_default(), 3600);
     let minimal: CreateConnectSession =
         serde_json::from_value(json!({"origin_owner_id": "42", "origin_owner_name": "Acme"}))
             .expect("parses");
-    assert!(!minimal.multiple);
+    assert!(!minimal.multiple());
     assert_eq!(minimal.expires_in_or_default(), 1800);
     // Optional fields stay off the wire when unset.
     assert_eq!(
         serde_json::to_value(&minimal).expect("serializes"),
-        json!({"origin_owner_id": "42", "origin_owner_name": "Acme", "multiple": false})
+        json!({"origin_owner_id": "42", "origin_owner_name": "Acme"})
     );
     let missing = serde_json::from_value::<CreateConnectSession>(json!({"origin_owner_id": "42"}));
     assert!(missing.is_err(), "origin_owner_name is required");
 }
 
 #[test]
+fn connect_session_request_takes_stackone_scopes_relink_and_shared() {
+    let base = json!({"origin_owner_id": "42", "origin_owner_name": "Acme"});
+    let with = |k: &str, v: Value| {
+        let mut body = base.clone();
+        body[k] = v;
+        serde_json::from_value::<CreateConnectSession>(body)
+    };
+    let scoped = with("scopes", json!(["employees:read"])).expect("a list of scopes");
+    assert_eq!(scoped.scopes, Some(vec!["employees:read".to_string()]));
+    // StackOne documents a boolean: accepted, read as no scopes.
+    assert_eq!(with("scopes", json!(true)).expect("boolean").scopes, None);
+    assert_eq!(with("scopes", Value::Null).expect("null").scopes, None);
+    assert!(with("scopes", json!("employees:read")).is_err());
+    assert_eq!(
+        with("relink", json!(true)).expect("relink").relink,
+        Some(true)
+    );
+    assert_eq!(
+        with("shared", json!(false)).expect("shared").shared,
+        Some(false)
+    );
+    assert!(
+        !with("multiple", Value::Null)
+            .expect("null multiple")
+            .multiple()
+    );
+    // Anything else is refused, by name (a typo must not be silently ignored).
+    let typo = with("scopez", json!(["a"])).expect_err("unknown field");
+    assert!(typo.to_string().contains("scopez"), "{typo}");
+}
+
+#[test]
+fn debug_output_never_shows_tokens_or_credentials() {
+    let session: ConnectSession = round_trip("connect_session.json");
+    let token = session.token.expose().clone();
+    assert!(!format!("{session:?}").contains(&token));
+    let request: CreateAccountRequest = serde_json::from_value(json!({
+        "integration_id": "dagster", "credentials": {"user_token": "user:0afb128e5708"}
+    }))
+    .expect("parses");
+    let shown = format!("{request:?}");
+    assert!(
+        !shown.contains("0afb128e5708") && shown.contains("user_token"),
+        "{shown}"
+    );
+    let attempt: CreateConnectionAttempt =
+        serde_json::from_value(json!({"token": "tok_secret_value", "integration_id": "hubspot"}))
+            .expect("parses");
+    assert!(!format!("{attempt:?}").contains("tok_secret_value"));
+}
+
+#[test]
 fn connect_session_response_round_trips_with_nulls() {
     let s: ConnectSession = round_trip("connect_session.json");
     assert_eq!(s.origin_username, None);
-    assert!(s.auth_link_url.contains('#'));
+    assert!(s.auth_link_url.expose().contains('#'));
 }
 
 #[test]

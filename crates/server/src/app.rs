@@ -27,6 +27,14 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         license(name = "Apache-2.0")
     ),
     modifiers(&Security),
+    // The webhook body is not the answer of any path (it is what the server POSTs to the
+    // webhook URL); a guide's blocks and runs nest, so they are listed rather than found.
+    components(schemas(
+        linkhub_protocol::api::WebhookEvent,
+        linkhub_protocol::guide::Block,
+        linkhub_protocol::guide::Inline,
+        linkhub_protocol::guide::CalloutKind
+    )),
     tags(
         (name = "api", description = "Server to server, HTTP Basic with the project API key"),
         (name = "hub", description = "Widget to server, `x-hub-session-token`"),

@@ -10,10 +10,9 @@ use std::sync::Arc;
 use linkhub_protocol::catalog::{self as pcatalog, OAuth2Settings};
 use linkhub_protocol::config::ValidationKind;
 use linkhub_protocol::config::{ConnectorConfig, ConnectorType, FieldType};
+use linkhub_protocol::hub::ConnectorSummary;
 use linkhub_protocol::validate::{FieldError, PatternMatcher, RegexMatcher, validate_credentials};
 use serde_json::Value;
-
-use crate::wire::ConnectorSummary;
 
 /// A catalog that cannot be served: every problem, each naming its file.
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +34,8 @@ pub struct FieldSpec {
 pub struct Connector {
     pub key: String,
     pub summary: ConnectorSummary,
+    /// The `config` served by `/hub/connectors/{id}` (with the logo's URL added).
     pub model: ConnectorConfig,
-    /// The `config` served by `/hub/connectors/{id}`.
-    pub config: Value,
     pub fields: Vec<FieldSpec>,
     pub is_oauth2: bool,
     pub logo_path: Option<PathBuf>,
@@ -127,13 +125,6 @@ impl Catalog {
 
 impl Connector {
     fn from_catalog(c: pcatalog::CatalogConnector) -> Result<Connector, CatalogError> {
-        let problem = |what: &str, e: serde_json::Error| {
-            CatalogError(format!("{}: cannot serve the {what}: {e}", c.key))
-        };
-        let summary: ConnectorSummary = serde_json::to_value(&c.summary)
-            .and_then(serde_json::from_value)
-            .map_err(|e| problem("summary", e))?;
-        let config = serde_json::to_value(&c.config).map_err(|e| problem("config", e))?;
         let fields = c
             .config
             .config_fields
@@ -147,10 +138,9 @@ impl Connector {
         Ok(Connector {
             patterns: Patterns::compile(&c.config),
             key: c.key,
-            summary,
+            summary: c.summary,
             is_oauth2: c.config.connector_type == ConnectorType::Oauth2,
             model: c.config,
-            config,
             fields,
             logo_path: Some(c.logo_path),
             oauth2: c.oauth2,

@@ -19,7 +19,7 @@ use crate::crypto::SecretKey;
 use crate::db::{self, Db};
 use crate::project::{self, DataDirLock, Project};
 use crate::state::{AppState, Inner, Settings};
-use crate::wire::CreateConnectSession;
+use linkhub_protocol::api::{CreateConnectSession};
 use crate::{accounts, app, clock, sessions, webhooks};
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
@@ -426,7 +426,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 expires_in: Some(args.expires_in.unwrap_or(30 * 24 * 3600)),
                 multiple: Some(args.multiple),
                 label: args.label.clone(),
-                metadata: None,
+                ..CreateConnectSession::default()
             };
             let session = sessions::create_session(&db, None, &project, &public_url, req)
                 .await
@@ -441,8 +441,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if args.json {
                 print_json(&session)?;
             } else {
-                println!("token: {}", session.token);
-                println!("auth link: {}", session.auth_link_url);
+                println!("token: {}", session.token.expose());
+                println!("auth link: {}", session.auth_link_url.expose());
                 println!("expires: {}", session.expires_at);
             }
             Ok(ExitCode::SUCCESS)

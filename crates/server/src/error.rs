@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::i18n::{self, Text};
-use crate::wire::ErrorBody;
+use linkhub_protocol::hub::ErrorBody;
 
 /// A failed request.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -5,7 +5,9 @@
 //! the API key (`/accounts`) and announced by signed webhooks from a durable outbox.
 //! Operators make auth links and watch accounts and their webhook deliveries in the
 //! server-rendered console at `/console`, signed in with the same API key.
-//! SQLite by default, PostgreSQL with `DATABASE_URL`. See `shared/protocol.md`.
+//! SQLite by default, PostgreSQL with `DATABASE_URL`. The protocol is described in
+//! `docs/protocol.md`; its bodies are the types of `linkhub_protocol` (feature `openapi`
+//! gives them their OpenAPI schemas).
 //!
 //! The code is laid out by feature, each module holding its routes (`router()`), its
 //! handlers and, in its `store`, its SQL:
@@ -47,4 +49,3 @@ pub mod state;
 pub mod testing;
 pub mod web;
 pub mod webhooks;
-pub mod wire;

@@ -86,9 +86,9 @@ impl Inner {
 /// request threads' time under load.
 #[derive(Debug, Default)]
 pub struct CatalogJson {
-    /// By catalog position: the [`crate::wire::ConnectorSummary`] as JSON.
+    /// By catalog position: the [`linkhub_protocol::hub::ConnectorSummary`] as JSON.
     pub summaries: Vec<String>,
-    /// By catalog position: the [`crate::wire::ConnectorDetail`] as JSON.
+    /// By catalog position: the [`linkhub_protocol::hub::ConnectorDetail`] as JSON.
     pub details: Vec<axum::body::Bytes>,
 }
 

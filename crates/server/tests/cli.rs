@@ -92,15 +92,8 @@ async fn serve_refuses_an_invalid_catalog_with_exit_code_2() {
 #[tokio::test]
 async fn guide_import_prints_json_and_checks() {
     let s = TestApp::spawn().await;
-    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/seeds/dagster-user-token.txt");
-    let file = if seed.is_file() {
-        seed
-    } else {
-        let f = s.data_dir.path().join("guide.mdx");
-        std::fs::write(&f, "# Connect\n\n## Make a token\n\nDo it.\n").expect("write");
-        f
-    };
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../protocol/tests/fixtures/dagster-user-token.txt");
     let out = s.cli(&["guide", "import", file.to_str().expect("path")]);
     assert!(
         out.status.success(),

@@ -7,7 +7,8 @@ use super::{link, store};
 use crate::auth::ApiKeyAuth;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::state::AppState;
-use crate::wire::{Account, AccountFilter, AccountStatus, ErrorBody};
+use linkhub_protocol::api::{Account, AccountFilter};
+use linkhub_protocol::hub::ErrorBody;
 
 #[utoipa::path(get, path = "/accounts", tag = "api", params(AccountFilter),
     security(("api_key" = [])),
@@ -16,21 +17,19 @@ use crate::wire::{Account, AccountFilter, AccountStatus, ErrorBody};
 pub async fn list_accounts(
     State(state): State<AppState>,
     _auth: ApiKeyAuth,
-    ApiQuery(filter): ApiQuery<AccountFilter>,
+    filter: Result<ApiQuery<AccountFilter>, ApiError>,
 ) -> ApiResult<Json<Vec<Account>>> {
-    if let Some(s) = &filter.status
-        && AccountStatus::parse(s).is_none()
-    {
-        return Err(ApiError::bad_request(
-            "status must be active, inactive or error",
-        ));
-    }
+    // The only value that can fail to parse is `status`; the message names the choices
+    // rather than echoing what was sent.
+    let ApiQuery(filter) = filter.map_err(|_| {
+        ApiError::bad_request("Invalid query string: status must be active, inactive or error")
+    })?;
     let rows = store::list(
         &state.db,
         &state.project.id,
         filter.origin_owner_id.as_deref(),
         filter.provider.as_deref(),
-        filter.status.as_deref(),
+        filter.status.map(|s| s.as_str()),
     )
     .await?;
     Ok(Json(

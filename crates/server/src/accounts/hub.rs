@@ -20,9 +20,7 @@ use crate::error::{ApiError, ApiJson, ApiResult, json_response};
 use crate::idempotency::{self, IdemKey, Stored, StoredAnswer};
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use crate::wire::{
-    CreateAccountRequest, CreatedAccount, ErrorBody, HubAccount, is_redacted, redact,
-};
+use linkhub_protocol::hub::{CreateAccountRequest, CreatedAccount, ErrorBody, HubAccount, is_redacted, redact};
 
 /// Stores a refusal as the key's final answer (its body made here, in the request's
 /// language). `None` when the key was claimed already.
@@ -151,12 +149,16 @@ fn hub_account(state: &AppState, account: &AccountRow) -> ApiResult<HubAccount> 
         .map(|(k, v)| (k, redact(&v)))
         .collect();
     Ok(HubAccount {
-        id: account.id.clone(),
+        id: Some(account.id.clone()),
         secure_id: account.id.clone(),
         provider: account.provider.clone(),
-        setup_information: account.setup_information.clone(),
+        setup_information: account
+            .setup_information
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
         secrets: (!field_secrets.is_empty()).then_some(field_secrets),
-        version: account.version,
+        version: Some(account.version.to_string()),
         integration_id: account.integration_id.clone(),
     })
 }

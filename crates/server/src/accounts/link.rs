@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::idempotency::IdemKey;
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use crate::wire::AccountStatus;
+use linkhub_protocol::api::{AccountStatus, WebhookEventType};
 
 /// A statement to run in the link's write after the account's, given the account id; it
 /// must change a row, else nothing of the link is kept.
@@ -91,13 +91,13 @@ pub async fn link(
         let (status, account, account_write) = match existing {
             None => {
                 let account = new_account(state, session, connector, values, extra_secrets);
-                let event = account.event(&state.catalog, "account.created");
+                let event = account.event(&state.catalog, WebhookEventType::AccountCreated);
                 let w = store::insert(&account, session.multiple, &event);
                 (StatusCode::CREATED, account, w)
             }
             Some(old) => {
                 let account = updated(state, old, connector, values, extra_secrets);
-                let event = account.event(&state.catalog, "account.updated");
+                let event = account.event(&state.catalog, WebhookEventType::AccountUpdated);
                 let w = store::update(&account, &event);
                 (StatusCode::OK, account, w)
             }
@@ -147,7 +147,7 @@ pub async fn update(
     extra_secrets: &BTreeMap<String, String>,
 ) -> ApiResult<Option<AccountRow>> {
     let account = updated(state, old, connector, values, extra_secrets);
-    let event = account.event(&state.catalog, "account.updated");
+    let event = account.event(&state.catalog, WebhookEventType::AccountUpdated);
     match state.db.write(store::update(&account, &event)).await? {
         Written::Done(_) => {
             state.webhook_wake.notify_one();
@@ -162,7 +162,7 @@ pub async fn delete(state: &AppState, id: &str) -> ApiResult<Option<AccountRow>>
     let Some(account) = store::by_id(&state.db, &state.project.id, id).await? else {
         return Ok(None);
     };
-    let event = account.event(&state.catalog, "account.deleted");
+    let event = account.event(&state.catalog, WebhookEventType::AccountDeleted);
     match state.db.write(store::delete(&account, &event)).await? {
         Written::Done(_) => {
             state.webhook_wake.notify_one();
@@ -201,7 +201,7 @@ fn new_account(
         status: AccountStatus::Active,
         status_reasons: Vec::new(),
         setup_information: setup,
-        secrets,
+        secrets: secrets.into(),
         version: 1,
         created_at: t,
         updated_at: t,
@@ -223,7 +223,7 @@ fn updated(
         status: AccountStatus::Active,
         status_reasons: Vec::new(),
         setup_information: setup,
-        secrets,
+        secrets: secrets.into(),
         version: old.version + 1,
         updated_at: now(),
         ..old

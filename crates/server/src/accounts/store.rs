@@ -12,10 +12,13 @@ use crate::crypto::SecretKey;
 use crate::db::{Db, Write};
 use crate::error::{ApiError, ApiResult};
 use crate::webhooks::store::Event;
-use crate::wire::{Account, AccountStatus, WebhookAccount, WebhookEvent};
+use linkhub_protocol::api::{
+    Account, AccountStatus, StatusReason, WebhookAccountData, WebhookEvent, WebhookEventType,
+};
+use linkhub_protocol::secret::SecretMap;
 
 /// An account.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AccountRow {
     pub id: String,
     pub project_id: String,
@@ -27,23 +30,13 @@ pub struct AccountRow {
     pub label: Option<String>,
     pub metadata: Option<Value>,
     pub status: AccountStatus,
-    pub status_reasons: Vec<String>,
+    pub status_reasons: Vec<StatusReason>,
     pub setup_information: BTreeMap<String, String>,
     /// Field key → sealed value.
-    pub secrets: BTreeMap<String, String>,
+    pub secrets: SecretMap<String>,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl std::fmt::Debug for AccountRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountRow")
-            .field("id", &self.id)
-            .field("provider", &self.provider)
-            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
-            .finish_non_exhaustive()
-    }
 }
 
 /// An `accounts` row as stored (JSON columns as text).
@@ -95,7 +88,7 @@ impl TryFrom<AccountRecord> for AccountRow {
         };
         Ok(AccountRow {
             metadata,
-            status: AccountStatus::parse(&r.status).ok_or_else(|| {
+            status: r.status.parse().map_err(|_| {
                 ApiError::internal(format!("account {}: unknown stored status", r.id))
             })?,
             status_reasons: parse(&r.id, "status_reasons", &r.status_reasons)?,
@@ -130,7 +123,11 @@ impl AccountRow {
             origin_username: self.origin_username.clone(),
             label: self.label.clone(),
             metadata: self.metadata.clone(),
-            setup_information: self.setup_information.clone(),
+            setup_information: self
+                .setup_information
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
         }
@@ -151,16 +148,20 @@ impl AccountRow {
     }
 
     /// The `event_type` webhook event about this account, as it is now.
-    pub fn event(&self, catalog: &Catalog, event_type: &str) -> Event {
+    pub fn event(&self, catalog: &Catalog, event_type: WebhookEventType) -> Event {
+        // One id for the body and the delivery (sent as `webhook-id`): a receiver
+        // de-duplicates retries by either.
+        let id = Event::new_id();
         let body = WebhookEvent {
-            event_type: event_type.to_string(),
+            id: id.clone(),
+            event_type,
             timestamp: rfc3339(now()),
-            data: WebhookAccount {
+            data: WebhookAccountData {
                 id: self.id.clone(),
-                account_id: self.id.clone(),
+                account_id: Some(self.id.clone()),
                 provider: self.provider.clone(),
-                provider_name: provider_name(catalog, &self.provider),
-                status: self.status,
+                provider_name: Some(provider_name(catalog, &self.provider)),
+                status: Some(self.status),
                 origin_owner_id: self.origin_owner_id.clone(),
                 origin_owner_name: self.origin_owner_name.clone(),
                 origin_username: self.origin_username.clone(),
@@ -169,9 +170,10 @@ impl AccountRow {
             },
         };
         Event::new(
+            id,
             &self.project_id,
             &self.id,
-            event_type,
+            event_type.as_str(),
             serde_json::to_string(&body).unwrap_or_default(),
         )
     }

@@ -16,10 +16,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::i18n;
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use crate::wire::{
-    AttemptAccount, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
-    CreateConnectionAttempt, ErrorBody,
-};
+use linkhub_protocol::hub::{AccountRef, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated, CreateConnectionAttempt, ErrorBody};
 
 /// How long an OAuth attempt may stay pending.
 pub const ATTEMPT_TTL_SECS: i64 = 900;
@@ -58,7 +55,8 @@ pub async fn create_attempt(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateConnectionAttempt>,
 ) -> ApiResult<(StatusCode, Json<ConnectionAttemptCreated>)> {
-    let session = attempt_session(&state, &headers, req.token.as_deref()).await?;
+    let body_token = req.token.as_ref().map(|t| t.expose().as_str());
+    let session = attempt_session(&state, &headers, body_token).await?;
     let id = format!("att_{}", uuid::Uuid::new_v4().simple());
     let t = now();
     store::insert(
@@ -84,14 +82,15 @@ pub async fn load_attempt(
     let row = store::by_id(&state.db, session_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("Connection attempt not found"))?;
-    let mut status = AttemptStatus::parse(&row.status);
+    // A status this version does not know is still running, as far as a client can tell.
+    let mut status = row.status.parse().unwrap_or(AttemptStatus::Pending);
     if status == AttemptStatus::Pending && row.expires_at <= now() {
         status = AttemptStatus::Expired;
     }
     Ok(ConnectionAttempt {
-        id: id.to_string(),
+        id: Some(id.to_string()),
         status,
-        account: row.account_id.map(|id| AttemptAccount { id }),
+        account: row.account_id.map(|id| AccountRef { id }),
         error: row.error_code.map(|code| AttemptError {
             code,
             description: row.error_description.unwrap_or_default(),

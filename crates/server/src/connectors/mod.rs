@@ -13,10 +13,7 @@ use crate::catalog::Connector;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::sessions::store::Session;
 use crate::state::{AppState, CatalogJson};
-use crate::wire::{
-    ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, ErrorBody,
-    HubConnectorSettings,
-};
+use linkhub_protocol::hub::{ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, ErrorBody, HubConnectorSettings};
 
 /// Webhook events the server sends.
 pub const WEBHOOK_EVENTS: [&str; 3] = ["account.created", "account.updated", "account.deleted"];
@@ -61,25 +58,17 @@ fn summary(state: &AppState, c: &Connector) -> ConnectorSummary {
 
 /// A connector's config as `/hub/connectors/{id}` answers it.
 fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
-    let mut config = c.config.clone();
-    if let (Some(url), Some(obj)) = (
-        state.logo_url(&c.key, c.logo_file()),
-        config.as_object_mut(),
-    ) {
-        let assets = obj
-            .entry("assets")
-            .or_insert_with(|| Value::Object(Default::default()));
-        // The catalog's icon is a path on this server: a client on another origin (StackOne's
-        // own, in a host page) would resolve it against that page, so it is made absolute.
-        if let Some(assets) = assets.as_object_mut() {
-            let on_this_server = assets
-                .get("icon")
-                .and_then(Value::as_str)
-                .is_none_or(|icon| icon.starts_with('/'));
-            if on_this_server {
-                assets.insert("icon".into(), Value::String(url));
-            }
-        }
+    let mut config = c.model.clone();
+    // The catalog's icon is a path on this server: a client on another origin (StackOne's
+    // own, in a host page) would resolve it against that page, so it is made absolute.
+    if config
+        .assets
+        .icon
+        .as_deref()
+        .is_none_or(|icon| icon.starts_with('/'))
+        && let Some(url) = state.logo_url(&c.key, c.logo_file())
+    {
+        config.assets.icon = Some(url);
     }
     let events = if state.settings.webhook_url.is_some() {
         WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect()

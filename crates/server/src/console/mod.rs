@@ -29,7 +29,7 @@ use crate::error::ApiError;
 use crate::sessions::{self, MAX_EXPIRES_IN};
 use crate::state::AppState;
 use crate::webhooks;
-use crate::wire::{AccountStatus, CreateConnectSession};
+use linkhub_protocol::api::{AccountStatus, CreateConnectSession};
 
 /// Where the style sheet is served.
 pub const ASSET_CSS: &str = "/console/static/console.css";
@@ -403,9 +403,7 @@ async fn link_generate(
             provider: None,
             account_id: None,
             expires_in: Some(req.days * 86_400),
-            multiple: None,
-            label: None,
-            metadata: None,
+            ..CreateConnectSession::default()
         },
     )
     .await
@@ -422,7 +420,12 @@ async fn link_generate(
     tracing::info!(session = %session.id, "console made an auth link");
     Ok(page(
         StatusCode::OK,
-        views::link_result(&operator.csrf, &v, &session.auth_link_url, expires_at),
+        views::link_result(
+            &operator.csrf,
+            &v,
+            session.auth_link_url.expose(),
+            expires_at,
+        ),
     ))
 }
 
@@ -448,7 +451,7 @@ async fn accounts(
         status: q.status.trim(),
     };
     let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    if !filter.status.is_empty() && AccountStatus::parse(filter.status).is_none() {
+    if !filter.status.is_empty() && filter.status.parse::<AccountStatus>().is_err() {
         let message = "Unknown status: choose active, inactive or error.";
         return Ok(page(
             StatusCode::BAD_REQUEST,

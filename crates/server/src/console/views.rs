@@ -378,7 +378,7 @@ pub fn account(
             dt { "Integration ID" } dd { code { (a.integration_id) } }
             dt { "Status" } dd {
                 span class={ "lhc-status lhc-status--" (a.status.as_str()) } { (a.status.as_str()) }
-                @if !a.status_reasons.is_empty() { " — " (a.status_reasons.join("; ")) }
+                @if !a.status_reasons.is_empty() { " — " (status_reasons(&a.status_reasons)) }
             }
             dt { "Origin owner ID" } dd { (a.origin_owner_id) }
             dt { "Origin owner name" } dd { (a.origin_owner_name) }
@@ -496,6 +496,15 @@ fn when(secs: i64) -> Markup {
         })
         .unwrap_or_default();
     html! { time datetime=(rfc3339(secs)) { (shown) } }
+}
+
+/// The reasons an account is not active, each by its description (else its code).
+fn status_reasons(reasons: &[linkhub_protocol::api::StatusReason]) -> String {
+    reasons
+        .iter()
+        .filter_map(|r| r.description.as_deref().or(r.code.as_deref()))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

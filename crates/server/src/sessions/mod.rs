@@ -19,7 +19,8 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::memo::Memo;
 use crate::project::Project;
 use crate::state::AppState;
-use crate::wire::{ConnectSession, CreateConnectSession, ErrorBody, HubSettings};
+use linkhub_protocol::api::{ConnectSession, CreateConnectSession};
+use linkhub_protocol::hub::{ErrorBody, HubSettings};
 
 /// Default lifetime of a connect session.
 pub const DEFAULT_EXPIRES_IN: i64 = 1800;
@@ -66,6 +67,16 @@ pub async fn create_session(
     if req.metadata.as_ref().is_some_and(|m| !m.is_object()) {
         problems.insert("metadata".to_string(), "Must be an object".to_string());
     }
+    if req
+        .scopes
+        .as_ref()
+        .is_some_and(|s| s.iter().any(|scope| scope.trim().is_empty()))
+    {
+        problems.insert(
+            "scopes".to_string(),
+            "Must be a list of scope names (none empty)".to_string(),
+        );
+    }
     if !problems.is_empty() {
         return Err(ApiError::Fields {
             message: "Invalid connect session request".into(),
@@ -87,6 +98,7 @@ pub async fn create_session(
     }
     let token = crypto::new_session_token();
     let created_at = now();
+    let multiple = req.multiple();
     let session = Session {
         id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
         project_id: project.id.clone(),
@@ -98,7 +110,10 @@ pub async fn create_session(
         account_id: req.account_id,
         label: req.label,
         metadata: req.metadata,
-        multiple: req.multiple.unwrap_or(false),
+        multiple,
+        scopes: req.scopes,
+        relink: req.relink,
+        shared: req.shared,
         created_at,
         expires_at: created_at + expires_in,
     };
@@ -108,8 +123,8 @@ pub async fn create_session(
         memo.put(token_hash, session.clone());
     }
     Ok(ConnectSession {
-        auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')),
-        token,
+        auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')).into(),
+        token: token.into(),
         id: session.id,
         organization_id: project.organization_id.clone(),
         project_id: project.id.clone(),
@@ -122,6 +137,7 @@ pub async fn create_session(
         label: session.label,
         metadata: session.metadata,
         multiple: session.multiple,
+        scopes: session.scopes.clone(),
         created_at: rfc3339(session.created_at),
         expires_at: rfc3339(session.expires_at),
     })
@@ -157,5 +173,6 @@ pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
         existing_account_id: session.account_id.clone(),
         provider: session.provider.clone(),
         expires_at: Some(rfc3339(session.expires_at)),
+        scopes: session.scopes.clone().unwrap_or_default(),
     })
 }

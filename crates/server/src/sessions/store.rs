@@ -19,6 +19,12 @@ pub struct Session {
     pub label: Option<String>,
     pub metadata: Option<Value>,
     pub multiple: bool,
+    /// The guide scopes the host backend set (`scopes`), shown to the widget.
+    pub scopes: Option<Vec<String>>,
+    /// StackOne's `relink` and `shared`: stored as sent, with no effect here
+    /// (docs/protocol.md says why).
+    pub relink: Option<bool>,
+    pub shared: Option<bool>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -37,13 +43,16 @@ struct SessionRecord {
     label: Option<String>,
     metadata: Option<String>,
     multiple: i64,
+    scopes: Option<String>,
+    relink: Option<i64>,
+    shared: Option<i64>,
     created_at: i64,
     expires_at: i64,
 }
 
 const SESSION_COLUMNS: &str = "id, project_id, origin_owner_id, origin_owner_name, \
-    origin_username, categories, provider, account_id, label, metadata, multiple, created_at, \
-    expires_at";
+    origin_username, categories, provider, account_id, label, metadata, multiple, scopes, \
+    relink, shared, created_at, expires_at";
 
 impl TryFrom<SessionRecord> for Session {
     type Error = ApiError;
@@ -63,8 +72,15 @@ impl TryFrom<SessionRecord> for Session {
             Some(m) => Some(serde_json::from_str(m).map_err(|_| corrupt("metadata"))?),
             None => None,
         };
+        let scopes = match &r.scopes {
+            Some(c) => Some(serde_json::from_str(c).map_err(|_| corrupt("scopes"))?),
+            None => None,
+        };
         Ok(Session {
             categories,
+            scopes,
+            relink: r.relink.map(|v| v != 0),
+            shared: r.shared.map(|v| v != 0),
             metadata,
             id: r.id,
             project_id: r.project_id,
@@ -116,10 +132,10 @@ pub async fn insert(db: &Db, s: &Session, token_hash: &str) -> ApiResult<()> {
             .run(
                 "INSERT INTO connect_sessions (id, project_id, token_hash, origin_owner_id, \
                  origin_owner_name, origin_username, categories, provider, account_id, label, \
-                 metadata, multiple, created_at, expires_at) \
+                 metadata, multiple, scopes, relink, shared, created_at, expires_at) \
                  VALUES (:id, :project_id, :token_hash, :origin_owner_id, :origin_owner_name, \
                  :origin_username, :categories, :provider, :account_id, :label, :metadata, \
-                 :multiple, :created_at, :expires_at)",
+                 :multiple, :scopes, :relink, :shared, :created_at, :expires_at)",
             )
             .bind("id", &s.id)
             .bind("project_id", &s.project_id)
@@ -133,6 +149,12 @@ pub async fn insert(db: &Db, s: &Session, token_hash: &str) -> ApiResult<()> {
             .bind("label", &s.label)
             .bind("metadata", s.metadata.as_ref().map(Value::to_string))
             .bind("multiple", i64::from(s.multiple))
+            .bind(
+                "scopes",
+                s.scopes.as_ref().map(|c| Value::from(c.clone()).to_string()),
+            )
+            .bind("relink", s.relink.map(i64::from))
+            .bind("shared", s.shared.map(i64::from))
             .bind("created_at", s.created_at)
             .bind("expires_at", s.expires_at),
     )

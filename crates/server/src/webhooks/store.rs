@@ -12,16 +12,27 @@ pub struct Event {
     pub project_id: String,
     pub account_id: String,
     pub event_type: String,
-    /// The body to POST (a [`crate::wire::WebhookEvent`] as JSON).
+    /// The body to POST (a [`linkhub_protocol::api::WebhookEvent`] as JSON).
     pub payload: String,
     pub created_at: i64,
 }
 
 impl Event {
-    /// A new event, due now.
-    pub fn new(project_id: &str, account_id: &str, event_type: &str, payload: String) -> Event {
+    /// A new delivery id (`msg_…`): the body's `id` and the `webhook-id` header.
+    pub fn new_id() -> String {
+        format!("msg_{}", uuid::Uuid::new_v4().simple())
+    }
+
+    /// A new event, due now, under `id` (from [`Event::new_id`]).
+    pub fn new(
+        id: String,
+        project_id: &str,
+        account_id: &str,
+        event_type: &str,
+        payload: String,
+    ) -> Event {
         Event {
-            id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+            id,
             project_id: project_id.to_string(),
             account_id: account_id.to_string(),
             event_type: event_type.to_string(),
