@@ -19,8 +19,8 @@ use crate::crypto::SecretKey;
 use crate::db::{self, Db};
 use crate::project::{self, DataDirLock, Project};
 use crate::state::{AppState, Inner, Settings};
-use linkhub_protocol::api::{CreateConnectSession};
 use crate::{accounts, app, clock, sessions, webhooks};
+use linkhub_protocol::api::CreateConnectSession;
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
 #[derive(Debug, Parser)]

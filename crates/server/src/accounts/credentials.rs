@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::Text;
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use linkhub_protocol::hub::{CreateAccountRequest};
+use linkhub_protocol::hub::CreateAccountRequest;
 
 /// Turns submitted credential values into text, naming the ones that are not scalars.
 pub fn credential_text(

@@ -20,7 +20,9 @@ use crate::error::{ApiError, ApiJson, ApiResult, json_response};
 use crate::idempotency::{self, IdemKey, Stored, StoredAnswer};
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use linkhub_protocol::hub::{CreateAccountRequest, CreatedAccount, ErrorBody, HubAccount, is_redacted, redact};
+use linkhub_protocol::hub::{
+    CreateAccountRequest, CreatedAccount, ErrorBody, HubAccount, is_redacted, redact,
+};
 
 /// Stores a refusal as the key's final answer (its body made here, in the request's
 /// language). `None` when the key was claimed already.

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use self::store::AccountRow;
 use crate::state::AppState;
-use linkhub_protocol::hub::{CreatedAccount};
+use linkhub_protocol::hub::CreatedAccount;
 
 /// The feature's routes.
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {

@@ -16,7 +16,10 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::i18n;
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use linkhub_protocol::hub::{AccountRef, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated, CreateConnectionAttempt, ErrorBody};
+use linkhub_protocol::hub::{
+    AccountRef, AttemptError, AttemptStatus, ConnectionAttempt, ConnectionAttemptCreated,
+    CreateConnectionAttempt, ErrorBody,
+};
 
 /// How long an OAuth attempt may stay pending.
 pub const ATTEMPT_TTL_SECS: i64 = 900;

@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::{self, Lang};
 use crate::sessions;
 use crate::state::AppState;
-use linkhub_protocol::hub::{ErrorBody};
+use linkhub_protocol::hub::ErrorBody;
 
 const RESERVED: [&str; 2] = ["token", "connection_attempt_id"];
 

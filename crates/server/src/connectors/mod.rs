@@ -13,7 +13,10 @@ use crate::catalog::Connector;
 use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::sessions::store::Session;
 use crate::state::{AppState, CatalogJson};
-use linkhub_protocol::hub::{ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, ErrorBody, HubConnectorSettings};
+use linkhub_protocol::hub::{
+    ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, ErrorBody,
+    HubConnectorSettings,
+};
 
 /// Webhook events the server sends.
 pub const WEBHOOK_EVENTS: [&str; 3] = ["account.created", "account.updated", "account.deleted"];

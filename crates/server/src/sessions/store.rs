@@ -151,7 +151,9 @@ pub async fn insert(db: &Db, s: &Session, token_hash: &str) -> ApiResult<()> {
             .bind("multiple", i64::from(s.multiple))
             .bind(
                 "scopes",
-                s.scopes.as_ref().map(|c| Value::from(c.clone()).to_string()),
+                s.scopes
+                    .as_ref()
+                    .map(|c| Value::from(c.clone()).to_string()),
             )
             .bind("relink", s.relink.map(i64::from))
             .bind("shared", s.shared.map(i64::from))
