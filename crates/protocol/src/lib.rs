@@ -8,7 +8,7 @@
 //!
 //! Features: the default set is tiny (serde, serde_json, thiserror) because this crate
 //! ships in the wasm widget. `regex` adds [`validate::RegexMatcher`]; `import` adds
-//! [`import`] and [`catalog`] (native only).
+//! [`import`], [`catalog`] and [`check`] (native only).
 
 pub mod api;
 pub mod config;
@@ -18,6 +18,8 @@ pub mod validate;
 
 #[cfg(feature = "import")]
 pub mod catalog;
+#[cfg(feature = "import")]
+pub mod check;
 #[cfg(feature = "import")]
 pub mod import;
 

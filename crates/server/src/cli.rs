@@ -102,6 +102,9 @@ pub enum Command {
     /// Connector catalogs.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// The sandbox provider (the `sandbox` connector's test keys).
+    #[command(subcommand)]
+    Sandbox(crate::sandbox::SandboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +136,8 @@ pub struct ServeArgs {
     /// host-page Content-Security-Policy that lets them frame the hub.
     #[arg(long, env = "LINKHUB_EXAMPLES_DIR")]
     pub examples_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub verify: crate::verify::VerifyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +236,10 @@ struct FileConfig {
     host: Option<String>,
     web_dir: Option<PathBuf>,
     examples_dir: Option<PathBuf>,
+    verify: Option<crate::verify::Policy>,
+    verify_allow_private: Option<bool>,
+    verify_allow_http: Option<bool>,
+    verify_every: Option<String>,
 }
 
 /// A failure with its exit code (2: configuration or catalog, 1: anything else).
@@ -355,6 +364,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(g, &r, args).await,
+        Command::Sandbox(cmd) => {
+            println!("{}", cmd.run(&r.data_dir).map_err(|e| fail(1, e.to_string()))?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Session(SessionCommand::Create(args)) => {
             let (_, db, project) = open(g, &r).await?;
             let public_url = g
@@ -559,7 +572,18 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
             format!("--examples-dir {} is not a folder", dir.display()),
         ));
     }
+    let verify = crate::verify::VerifySettings::resolve(
+        &args.verify,
+        &crate::verify::VerifyFileConfig {
+            verify: f.verify,
+            verify_allow_private: f.verify_allow_private,
+            verify_allow_http: f.verify_allow_http,
+            verify_every: f.verify_every.clone(),
+        },
+    )
+    .map_err(|e| fail(2, e))?;
     let settings = Settings {
+        verify,
         public_url,
         allowed_origins,
         webhook_url: g
@@ -598,7 +622,8 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     }));
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
-    let router = app::router(state.clone());
+    let router = app::router(state.clone())
+        .merge(crate::sandbox::Sandbox::new(&r.data_dir).router());
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "linkhub-server listening on {own_url}");
