@@ -775,6 +775,8 @@ mod tests {
         let check = CheckDefinition {
             url: "{self}/sandbox/v1/me".into(),
             hosts: vec![],
+            headers: BTreeMap::new(),
+            body: None,
             ..dagster()
         };
         let r = check
