@@ -51,12 +51,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::{CheckDefinition, check_problems};
 use crate::config::{
     Assets, Condition, ConfigField, ConnectorConfig, ConnectorTranslation, ConnectorType,
     FieldGuide, FieldTranslation, FieldType, FieldValidation, Notice, SelectOption, Support,
     ValidationKind, preview_placeholders,
 };
-use crate::check::{CheckDefinition, check_problems};
 use crate::guide::Guide;
 use crate::hub::ConnectorSummary;
 use crate::import::import_guide;

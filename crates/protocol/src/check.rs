@@ -696,8 +696,7 @@ mod tests {
     fn dagster() -> CheckDefinition {
         CheckDefinition {
             method: CheckMethod::Post,
-            url: "https://{organization}.dagster.cloud/{deployment}/graphql?q={deployment}"
-                .into(),
+            url: "https://{organization}.dagster.cloud/{deployment}/graphql?q={deployment}".into(),
             hosts: vec!["*.dagster.cloud".into()],
             headers: [("Dagster-Cloud-Api-Token".into(), "{user_token}".into())].into(),
             basic_auth: None,
@@ -742,16 +741,27 @@ mod tests {
             ("acme", ".."),
             ("acme", "."),
         ] {
-            let v = values(&[("organization", org), ("deployment", dep), ("user_token", "t")]);
+            let v = values(&[
+                ("organization", org),
+                ("deployment", dep),
+                ("user_token", "t"),
+            ]);
             let err = check.render(&v, None).expect_err(org);
-            assert!(matches!(err, RenderError::BadValue(_)), "{org} {dep}: {err}");
+            assert!(
+                matches!(err, RenderError::BadValue(_)),
+                "{org} {dep}: {err}"
+            );
         }
         let v = values(&[("organization", "acme"), ("user_token", "t")]);
         assert_eq!(
             check.render(&v, None),
             Err(RenderError::Missing("deployment".into()))
         );
-        let v = values(&[("organization", "acme"), ("deployment", "p"), ("user_token", "a\r\nX: y")]);
+        let v = values(&[
+            ("organization", "acme"),
+            ("deployment", "p"),
+            ("user_token", "a\r\nX: y"),
+        ]);
         assert_eq!(
             check.render(&v, None),
             Err(RenderError::BadValue("user_token".into()))
@@ -765,7 +775,10 @@ mod tests {
         assert!(!host_matches("*.dagster.cloud", "dagster.cloud"));
         assert!(!host_matches("*.dagster.cloud", "a.b.dagster.cloud"));
         assert!(!host_matches("*.dagster.cloud", "evildagster.cloud"));
-        assert!(!host_matches("*.dagster.cloud", "acme.dagster.cloud.evil.com"));
+        assert!(!host_matches(
+            "*.dagster.cloud",
+            "acme.dagster.cloud.evil.com"
+        ));
         assert!(host_matches("api.oneflow.com", "api.oneflow.com"));
         assert!(!host_matches("api.oneflow.com", "xapi.oneflow.com"));
     }
@@ -783,12 +796,19 @@ mod tests {
             .render(&values(&[]), Some("http://127.0.0.1:8080/"))
             .expect("renders");
         assert_eq!(r.url, "http://127.0.0.1:8080/sandbox/v1/me");
-        assert_eq!(check.render(&values(&[]), None), Err(RenderError::NoSelfUrl));
+        assert_eq!(
+            check.render(&values(&[]), None),
+            Err(RenderError::NoSelfUrl)
+        );
     }
 
     #[test]
     fn debug_output_holds_no_header_value() {
-        let v = values(&[("organization", "acme"), ("deployment", "p"), ("user_token", "user:s3cret")]);
+        let v = values(&[
+            ("organization", "acme"),
+            ("deployment", "p"),
+            ("user_token", "user:s3cret"),
+        ]);
         let r = dagster().render(&v, None).expect("renders");
         let shown = format!("{r:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

@@ -54,9 +54,14 @@ fn problems(check: &str) -> Result<(), String> {
     let dir = tmp.path().join("acme");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("connector.toml"), format!("{CONNECTOR}{check}")).expect("toml");
-    std::fs::write(dir.join("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>")
-        .expect("logo");
-    load_catalog(tmp.path()).map(|_| ()).map_err(|e| e.to_string())
+    std::fs::write(
+        dir.join("logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("logo");
+    load_catalog(tmp.path())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn refused(check: &str, expected: &str) {
@@ -72,8 +77,11 @@ fn a_valid_check_loads_and_speaks_each_language() {
     let dir = tmp.path().join("acme");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("connector.toml"), format!("{CONNECTOR}{CHECK}")).expect("toml");
-    std::fs::write(dir.join("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>")
-        .expect("logo");
+    std::fs::write(
+        dir.join("logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .expect("logo");
     let catalog = load_catalog(tmp.path()).expect("loads");
     let def = &catalog.get("acme").expect("acme").definition;
     let check = def.check.as_ref().expect("check");
@@ -104,7 +112,10 @@ fn a_secret_in_the_url_is_refused() {
 
 #[test]
 fn placeholders_must_be_fields() {
-    refused(&CHECK.replace("{org}.acme", "{orga}.acme"), "check.url: `{orga}` is not a field key");
+    refused(
+        &CHECK.replace("{org}.acme", "{orga}.acme"),
+        "check.url: `{orga}` is not a field key",
+    );
     refused(
         &CHECK.replace("X-Token = \"{token}\"", "X-Token = \"{tokn}\""),
         "check.headers.X-Token: `{tokn}` is not a field key",
@@ -117,7 +128,10 @@ fn placeholders_must_be_fields() {
 
 #[test]
 fn the_url_must_be_https_and_match_its_hosts() {
-    refused(&CHECK.replace("https://", "http://"), "must start with https://");
+    refused(
+        &CHECK.replace("https://", "http://"),
+        "must start with https://",
+    );
     refused(
         &CHECK.replace("{org}.acme.example", "api.other.example"),
         "host `api.other.example` matches none of check.hosts",
@@ -143,13 +157,19 @@ fn self_urls_only_reach_the_sandbox() {
     );
     refused(
         &CHECK
-            .replace("https://{org}.acme.example/api/graphql", "{self}/sandbox/../console")
+            .replace(
+                "https://{org}.acme.example/api/graphql",
+                "{self}/sandbox/../console",
+            )
             .replace("hosts = [\"*.acme.example\"]\n", ""),
         "may not hold `..`",
     );
     problems(
         &CHECK
-            .replace("https://{org}.acme.example/api/graphql", "{self}/sandbox/v1/me")
+            .replace(
+                "https://{org}.acme.example/api/graphql",
+                "{self}/sandbox/v1/me",
+            )
             .replace("hosts = [\"*.acme.example\"]\n", ""),
     )
     .expect("a {self} check of the sandbox loads");
@@ -157,14 +177,38 @@ fn self_urls_only_reach_the_sandbox() {
 
 #[test]
 fn answers_and_failures_are_checked() {
-    refused(&CHECK.replace("method = \"POST\"", "method = \"GET\""), "a GET check has no body");
-    refused(&CHECK.replace("method = \"POST\"", "method = \"DELETE\""), "DELETE");
-    refused(&CHECK.replace("[check]\n", "[check]\ntimeout = 60\n"), "check.timeout: 60");
-    refused(&CHECK.replace("[check]\n", "[check]\nsuccess = [302]\n"), "302 is not a 2xx status");
-    refused(&CHECK.replace("pointer = \"/data/me\"", "pointer = \"data.me\""), "JSON pointer");
-    refused(&CHECK.replace("status = [401, 403]", "status = [500]"), "status 500 is not a 4xx");
-    refused(&CHECK.replace("fields = [\"token\"]", "fields = [\"secret\"]"), "`secret` is not a field key");
-    refused(&CHECK.replace("fields = [\"token\"]", "fields = []"), "name the field(s)");
+    refused(
+        &CHECK.replace("method = \"POST\"", "method = \"GET\""),
+        "a GET check has no body",
+    );
+    refused(
+        &CHECK.replace("method = \"POST\"", "method = \"DELETE\""),
+        "DELETE",
+    );
+    refused(
+        &CHECK.replace("[check]\n", "[check]\ntimeout = 60\n"),
+        "check.timeout: 60",
+    );
+    refused(
+        &CHECK.replace("[check]\n", "[check]\nsuccess = [302]\n"),
+        "302 is not a 2xx status",
+    );
+    refused(
+        &CHECK.replace("pointer = \"/data/me\"", "pointer = \"data.me\""),
+        "JSON pointer",
+    );
+    refused(
+        &CHECK.replace("status = [401, 403]", "status = [500]"),
+        "status 500 is not a 4xx",
+    );
+    refused(
+        &CHECK.replace("fields = [\"token\"]", "fields = [\"secret\"]"),
+        "`secret` is not a field key",
+    );
+    refused(
+        &CHECK.replace("fields = [\"token\"]", "fields = []"),
+        "name the field(s)",
+    );
     refused(
         &CHECK.replace("token_rejected = \"Acme a", "token_refused = \"Acme a"),
         "translations.fr.check: `token_refused` is not a check failure key",
@@ -173,7 +217,10 @@ fn answers_and_failures_are_checked() {
         &CHECK.replace("headers = { X-Token", "headers = { Host = \"x\", X-Token"),
         "`Host` is not a header name a check may set",
     );
-    refused(&CHECK.replace("message = \"Acme rejected this token.\"", "mesage = \"x\""), "mesage");
+    refused(
+        &CHECK.replace("message = \"Acme rejected this token.\"", "mesage = \"x\""),
+        "mesage",
+    );
 }
 
 /// Field values that fit each connector's patterns, for rendering its check.
@@ -253,7 +300,10 @@ fn every_check_of_the_catalog_is_complete() {
         }
     }
     for needed in ["dagster", "oneflow", "sandbox"] {
-        assert!(checked.contains(&needed), "{needed} declares a check: {checked:?}");
+        assert!(
+            checked.contains(&needed),
+            "{needed} declares a check: {checked:?}"
+        );
     }
 }
 
@@ -265,6 +315,9 @@ fn a_missing_value_is_named() {
     let check = dagster.definition.check.as_ref().expect("check");
     let values: BTreeMap<String, String> = [("user_token".to_owned(), "user:x".to_owned())].into();
     let err = check.render(&values, None).expect_err("incomplete");
-    assert!(matches!(err, RenderError::Missing(ref f) if f == "organization"), "{err}");
+    assert!(
+        matches!(err, RenderError::Missing(ref f) if f == "organization"),
+        "{err}"
+    );
     assert_eq!(check.host_fields(), ["organization"]);
 }

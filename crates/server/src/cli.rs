@@ -365,7 +365,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Serve(args) => serve(g, &r, args).await,
         Command::Sandbox(cmd) => {
-            println!("{}", cmd.run(&r.data_dir).map_err(|e| fail(1, e.to_string()))?);
+            println!(
+                "{}",
+                cmd.run(&r.data_dir).map_err(|e| fail(1, e.to_string()))?
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Session(SessionCommand::Create(args)) => {
@@ -622,8 +625,8 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     }));
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
-    let router = app::router(state.clone())
-        .merge(crate::sandbox::Sandbox::new(&r.data_dir).router());
+    let router =
+        app::router(state.clone()).merge(crate::sandbox::Sandbox::new(&r.data_dir).router());
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "linkhub-server listening on {own_url}");

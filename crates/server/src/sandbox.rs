@@ -33,8 +33,7 @@ pub const BAD_KEY: &str = "sandbox_bad";
 /// The key that answers too late.
 pub const SLOW_KEY: &str = "sandbox_slow";
 /// How long `sandbox_slow` takes: longer than the longest timeout a check may declare.
-pub const SLOW_DELAY: Duration =
-    Duration::from_secs(linkhub_protocol::check::MAX_TIMEOUT_SECS + 5);
+pub const SLOW_DELAY: Duration = Duration::from_secs(linkhub_protocol::check::MAX_TIMEOUT_SECS + 5);
 /// The state file inside the data folder.
 pub const STATE_FILE: &str = "sandbox.json";
 
@@ -112,7 +111,11 @@ async fn me(State(sandbox): State<Arc<Sandbox>>, headers: HeaderMap) -> Response
         .map(str::trim)
         .unwrap_or_default();
     let refused = |status: StatusCode, error: &str, message: &str| {
-        (status, axum::Json(json!({ "error": error, "message": message }))).into_response()
+        (
+            status,
+            axum::Json(json!({ "error": error, "message": message })),
+        )
+            .into_response()
     };
     match key {
         GOOD_KEY => match sandbox.is_revoked() {

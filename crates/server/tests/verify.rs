@@ -15,9 +15,7 @@ use axum::routing::{get, post};
 use linkhub_protocol::catalog::{FieldDefinition, load_catalog};
 use linkhub_protocol::check::CheckDefinition;
 use linkhub_server::sandbox::Sandbox;
-use linkhub_server::verify::{
-    Checker, Failure, NotSent, Outcome, Policy, Values, VerifySettings,
-};
+use linkhub_server::verify::{Checker, Failure, NotSent, Outcome, Policy, Values, VerifySettings};
 use serde_json::json;
 
 const TOKEN: &str = "tok_S3CRET_0123456789";
@@ -82,7 +80,10 @@ async fn provider(redirect_to: Option<u16>) -> Provider {
                 )
             }),
         )
-        .route("/404", get(|| async { (StatusCode::NOT_FOUND, "no such org") }))
+        .route(
+            "/404",
+            get(|| async { (StatusCode::NOT_FOUND, "no such org") }),
+        )
         .route("/500", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
         .route(
             "/hang",
@@ -206,17 +207,26 @@ async fn success_refusals_and_failures_mean_what_they_say() {
     let c = checker();
     let v = values(TOKEN);
 
-    let ok = c.check("acme", &check(&format!("{}/ok", p.base), &hosts), &v).await;
+    let ok = c
+        .check("acme", &check(&format!("{}/ok", p.base), &hosts), &v)
+        .await;
     assert_eq!(ok, Outcome::Ok { status: 200 });
 
-    let Outcome::Refused(r) = c.check("acme", &check(&format!("{}/401", p.base), &hosts), &v).await
+    let Outcome::Refused(r) = c
+        .check("acme", &check(&format!("{}/401", p.base), &hosts), &v)
+        .await
     else {
         panic!("401 is a refusal");
     };
-    assert_eq!((r.status, r.fields.as_slice()), (401, ["token".to_owned()].as_slice()));
+    assert_eq!(
+        (r.status, r.fields.as_slice()),
+        (401, ["token".to_owned()].as_slice())
+    );
     assert_eq!(r.key.as_deref(), Some("token_rejected"));
 
-    let Outcome::Refused(r) = c.check("acme", &check(&format!("{}/404", p.base), &hosts), &v).await
+    let Outcome::Refused(r) = c
+        .check("acme", &check(&format!("{}/404", p.base), &hosts), &v)
+        .await
     else {
         panic!("404 is a refusal");
     };
@@ -224,7 +234,8 @@ async fn success_refusals_and_failures_mean_what_they_say() {
     assert_eq!(r.excerpt.as_deref(), Some("no such org"));
 
     assert_eq!(
-        c.check("acme", &check(&format!("{}/500", p.base), &hosts), &v).await,
+        c.check("acme", &check(&format!("{}/500", p.base), &hosts), &v)
+            .await,
         Outcome::Failed {
             reason: Failure::ServerError(500)
         }
@@ -267,7 +278,11 @@ async fn a_provider_that_hangs_times_out() {
     c.timeout_override = Some(Duration::from_millis(500));
     let started = Instant::now();
     let outcome = c
-        .check("acme", &check(&format!("{}/hang", p.base), &["127.0.0.1"]), &values(TOKEN))
+        .check(
+            "acme",
+            &check(&format!("{}/hang", p.base), &["127.0.0.1"]),
+            &values(TOKEN),
+        )
         .await;
     assert_eq!(
         outcome,
@@ -275,7 +290,11 @@ async fn a_provider_that_hangs_times_out() {
             reason: Failure::Timeout
         }
     );
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -283,12 +302,20 @@ async fn a_huge_answer_is_read_only_up_to_the_cap() {
     let (base, written) = huge_provider().await;
     let started = Instant::now();
     let Outcome::Refused(r) = checker()
-        .check("acme", &check(&format!("{base}/big"), &["127.0.0.1"]), &values(TOKEN))
+        .check(
+            "acme",
+            &check(&format!("{base}/big"), &["127.0.0.1"]),
+            &values(TOKEN),
+        )
         .await
     else {
         panic!("a 401 is a refusal, however long");
     };
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     let excerpt = r.excerpt.expect("text is excerpted");
     assert!(excerpt.chars().count() <= 301, "{}", excerpt.len());
     // The connection was dropped long before 50 MB went through it.
@@ -302,7 +329,11 @@ async fn redirects_are_not_followed() {
     let elsewhere = provider(None).await;
     let p = provider(Some(elsewhere.port)).await;
     let outcome = checker()
-        .check("acme", &check(&format!("{}/redirect", p.base), &["127.0.0.1"]), &values(TOKEN))
+        .check(
+            "acme",
+            &check(&format!("{}/redirect", p.base), &["127.0.0.1"]),
+            &values(TOKEN),
+        )
         .await;
     assert_eq!(
         outcome,
@@ -310,14 +341,22 @@ async fn redirects_are_not_followed() {
             reason: Failure::Redirect(302)
         }
     );
-    assert_eq!(elsewhere.hits.load(Ordering::SeqCst), 0, "nothing reached the other port");
+    assert_eq!(
+        elsewhere.hits.load(Ordering::SeqCst),
+        0,
+        "nothing reached the other port"
+    );
 }
 
 #[tokio::test]
 async fn a_host_outside_the_declared_pattern_is_never_contacted() {
     let p = provider(None).await;
     let outcome = checker()
-        .check("acme", &check(&format!("{}/ok", p.base), &["*.dagster.cloud"]), &values(TOKEN))
+        .check(
+            "acme",
+            &check(&format!("{}/ok", p.base), &["*.dagster.cloud"]),
+            &values(TOKEN),
+        )
         .await;
     assert_eq!(
         outcome,
@@ -401,7 +440,10 @@ async fn an_unreachable_provider_is_told_apart() {
         checker().check("acme", &def, &values(TOKEN)).await,
         Outcome::Unreachable { .. }
     ));
-    let def = check("http://acme.no-such-name.invalid/ok", &["*.no-such-name.invalid"]);
+    let def = check(
+        "http://acme.no-such-name.invalid/ok",
+        &["*.no-such-name.invalid"],
+    );
     assert!(matches!(
         checker().check("acme", &def, &values(TOKEN)).await,
         Outcome::Unreachable { .. }
@@ -443,7 +485,11 @@ async fn secrets_stay_out_of_answers_and_logs() {
     let mut shown = String::new();
     for path in ["/401", "/401html", "/ok", "/500"] {
         let outcome = c
-            .check("acme", &check(&format!("{}{path}", p.base), &["127.0.0.1"]), &values(TOKEN))
+            .check(
+                "acme",
+                &check(&format!("{}{path}", p.base), &["127.0.0.1"]),
+                &values(TOKEN),
+            )
             .await;
         shown.push_str(&format!("{outcome:?}\n"));
         if let Some(r) = outcome.provider_response() {
@@ -452,10 +498,16 @@ async fn secrets_stay_out_of_answers_and_logs() {
     }
     shown.push_str(&format!("{:?}", values(TOKEN)));
     assert!(!shown.contains(TOKEN), "{shown}");
-    assert!(shown.contains("invalid token [redacted]"), "the echo is scrubbed: {shown}");
+    assert!(
+        shown.contains("invalid token [redacted]"),
+        "the echo is scrubbed: {shown}"
+    );
     assert!(!shown.contains("<script>"), "no HTML: {shown}");
     let logged = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("utf-8");
-    assert!(logged.contains("credential check"), "the checks were logged: {logged}");
+    assert!(
+        logged.contains("credential check"),
+        "the checks were logged: {logged}"
+    );
     assert!(!logged.contains(TOKEN), "{logged}");
 }
 
@@ -474,7 +526,12 @@ async fn the_sandbox_answers_its_documented_keys() {
     // No allowance at all: the server's own URL is the one place a {self} check goes.
     let mut c = Checker::new(VerifySettings::default(), Some(base.clone()));
     c.timeout_override = Some(Duration::from_secs(1));
-    let key = |k: &str| Values::new(&connector.fields, [("api_key".to_owned(), k.to_owned())].into());
+    let key = |k: &str| {
+        Values::new(
+            &connector.fields,
+            [("api_key".to_owned(), k.to_owned())].into(),
+        )
+    };
 
     assert_eq!(
         c.check("sandbox", def, &key("sandbox_good")).await,
@@ -483,9 +540,13 @@ async fn the_sandbox_answers_its_documented_keys() {
     let Outcome::Refused(r) = c.check("sandbox", def, &key("sandbox_bad")).await else {
         panic!("sandbox_bad is refused");
     };
-    assert_eq!((r.status, r.fields.as_slice()), (401, ["api_key".to_owned()].as_slice()));
+    assert_eq!(
+        (r.status, r.fields.as_slice()),
+        (401, ["api_key".to_owned()].as_slice())
+    );
     assert!(
-        r.message(connector, "fr").is_some_and(|m| m.contains("bac à sable")),
+        r.message(connector, "fr")
+            .is_some_and(|m| m.contains("bac à sable")),
         "{:?}",
         r.message(connector, "fr")
     );
@@ -517,4 +578,56 @@ async fn the_sandbox_answers_its_documented_keys() {
         other.check("sandbox", def, &key("sandbox_good")).await,
         Outcome::Unreachable { .. }
     ));
+}
+
+#[tokio::test]
+async fn health_checks_run_a_few_at_a_time_and_keep_their_order() {
+    use linkhub_server::verify::health::{HealthItem, Transition, check_all, transition};
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, max) = (in_flight.clone(), most.clone());
+    let router = Router::new().route(
+        "/slow",
+        get(move |h: HeaderMap| {
+            let (now, max) = (now.clone(), max.clone());
+            async move {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                max.fetch_max(n, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                let ok = h.get("x-token").is_some_and(|v| v == TOKEN);
+                if ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNAUTHORIZED
+                }
+            }
+        }),
+    );
+    let (base, _) = start(router).await;
+    let def = Arc::new(check(&format!("{base}/slow"), &["127.0.0.1"]));
+    let items: Vec<HealthItem> = (0..6)
+        .map(|i| HealthItem {
+            account_id: format!("acc-{i}"),
+            connector: "acme".into(),
+            check: def.clone(),
+            values: values(if i % 2 == 0 { TOKEN } else { "revoked" }),
+        })
+        .collect();
+    let results = check_all(&checker(), items, 2).await;
+    assert_eq!(most.load(Ordering::SeqCst), 2, "at most two checks at once");
+    let ids: Vec<&str> = results.iter().map(|(i, _)| i.account_id.as_str()).collect();
+    assert_eq!(ids, ["acc-0", "acc-1", "acc-2", "acc-3", "acc-4", "acc-5"]);
+    let transitions: Vec<Transition> = results.iter().map(|(_, o)| transition(o)).collect();
+    assert_eq!(
+        transitions,
+        [
+            Transition::Healthy,
+            Transition::Broken,
+            Transition::Healthy,
+            Transition::Broken,
+            Transition::Healthy,
+            Transition::Broken
+        ]
+    );
 }

@@ -68,22 +68,39 @@ mod tests {
     fn secrets_are_removed_before_cutting() {
         let secret = "tok_0123456789".to_owned();
         let body = format!("{{\"error\":\"bad token {secret}\",\n\n\"hint\":\"x\"}}");
-        let e = excerpt(body.as_bytes(), Some("application/json; charset=utf-8"), &[secret])
-            .expect("json is shown");
+        let e = excerpt(
+            body.as_bytes(),
+            Some("application/json; charset=utf-8"),
+            &[secret],
+        )
+        .expect("json is shown");
         assert_eq!(e, "{\"error\":\"bad token [redacted]\", \"hint\":\"x\"}");
         // A secret straddling the cut is removed whole first.
         let long = format!("{}tok_0123456789", "a".repeat(EXCERPT_CHARS - 5));
-        let e = excerpt(long.as_bytes(), Some("text/plain"), &["tok_0123456789".into()])
-            .expect("text");
+        let e = excerpt(
+            long.as_bytes(),
+            Some("text/plain"),
+            &["tok_0123456789".into()],
+        )
+        .expect("text");
         assert!(!e.contains("tok_"), "{e}");
     }
 
     #[test]
     fn html_and_binary_are_never_shown() {
-        assert_eq!(excerpt(b"<html><body>Login</body></html>", Some("text/html"), &[]), None);
-        assert_eq!(excerpt(b"  <!doctype html><p>x", Some("text/plain"), &[]), None);
+        assert_eq!(
+            excerpt(b"<html><body>Login</body></html>", Some("text/html"), &[]),
+            None
+        );
+        assert_eq!(
+            excerpt(b"  <!doctype html><p>x", Some("text/plain"), &[]),
+            None
+        );
         assert_eq!(excerpt(b"  <!doctype html><p>x", None, &[]), None);
-        assert_eq!(excerpt(&[0xff, 0xfe, 0x00, 0x41], Some("text/plain"), &[]), None);
+        assert_eq!(
+            excerpt(&[0xff, 0xfe, 0x00, 0x41], Some("text/plain"), &[]),
+            None
+        );
         assert_eq!(excerpt(b"{}", Some("image/png"), &[]), None);
         assert_eq!(excerpt(b"   ", Some("text/plain"), &[]), None);
     }

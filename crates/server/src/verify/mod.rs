@@ -14,6 +14,7 @@
 //! logs a value or a header.
 
 mod excerpt;
+pub mod health;
 pub mod net;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,7 +114,9 @@ impl VerifySettings {
     pub fn resolve(args: &VerifyArgs, file: &VerifyFileConfig) -> Result<VerifySettings, String> {
         let every = match (args.every, &file.verify_every) {
             (Some(d), _) => Some(d),
-            (None, Some(text)) => Some(parse_duration(text).map_err(|e| format!("verify_every: {e}"))?),
+            (None, Some(text)) => {
+                Some(parse_duration(text).map_err(|e| format!("verify_every: {e}"))?)
+            }
             (None, None) => None,
         };
         Ok(VerifySettings {
@@ -206,7 +209,10 @@ pub enum Outcome {
     Refused(Refusal),
     /// The check was not sent: a value cannot go where the check puts it, or the address
     /// it leads to is not one a check may reach. `fields` are the ones to blame.
-    NotSent { reason: NotSent, fields: Vec<String> },
+    NotSent {
+        reason: NotSent,
+        fields: Vec<String>,
+    },
     /// The provider could not be connected to at all (its name does not resolve, the
     /// connection was refused).
     Unreachable { reason: String },
@@ -325,7 +331,12 @@ impl Checker {
     }
 
     /// Makes `check` with `values`. Never fails: every way a check can go is an [`Outcome`].
-    pub async fn check(&self, connector: &str, check: &CheckDefinition, values: &Values) -> Outcome {
+    pub async fn check(
+        &self,
+        connector: &str,
+        check: &CheckDefinition,
+        values: &Values,
+    ) -> Outcome {
         let timeout = self
             .timeout_override
             .unwrap_or(Duration::from_secs(check.timeout_secs()));
@@ -438,7 +449,10 @@ impl Checker {
                 _ => {
                     return Outcome::NotSent {
                         reason: NotSent::BadValue,
-                        fields: placeholders(template).into_iter().map(str::to_owned).collect(),
+                        fields: placeholders(template)
+                            .into_iter()
+                            .map(str::to_owned)
+                            .collect(),
                     };
                 }
             }
@@ -513,7 +527,11 @@ impl Checker {
             status,
             fields: failure.map(|f| f.fields.clone()).unwrap_or_default(),
             key: failure.map(|f| f.key.clone()),
-            excerpt: excerpt(&body, content_type.as_deref(), &scrub_list(values, &rendered)),
+            excerpt: excerpt(
+                &body,
+                content_type.as_deref(),
+                &scrub_list(values, &rendered),
+            ),
         })
     }
 }
@@ -593,7 +611,10 @@ mod tests {
         use Verdict::*;
         assert_eq!(Policy::Required.verdict(&ok), Store { unverified: false });
         assert_eq!(Policy::Required.verdict(&unreachable), Reject);
-        assert_eq!(Policy::BestEffort.verdict(&unreachable), Store { unverified: true });
+        assert_eq!(
+            Policy::BestEffort.verdict(&unreachable),
+            Store { unverified: true }
+        );
         assert_eq!(Policy::BestEffort.verdict(&timeout), Reject);
         assert_eq!(Policy::BestEffort.verdict(&refused), Reject);
         assert_eq!(Policy::Off.verdict(&refused), Store { unverified: false });

@@ -11,21 +11,21 @@ use ipnet::{Ipv4Net, Ipv6Net};
 
 /// IPv4 ranges that are not the public internet (IANA special-purpose registry).
 const V4_NON_PUBLIC: [(Ipv4Addr, u8); 16] = [
-    (Ipv4Addr::new(0, 0, 0, 0), 8),         // "this network", unspecified
-    (Ipv4Addr::new(10, 0, 0, 0), 8),        // private
-    (Ipv4Addr::new(100, 64, 0, 0), 10),     // carrier-grade NAT
-    (Ipv4Addr::new(127, 0, 0, 0), 8),       // loopback
-    (Ipv4Addr::new(169, 254, 0, 0), 16),    // link-local (cloud metadata services)
-    (Ipv4Addr::new(172, 16, 0, 0), 12),     // private
-    (Ipv4Addr::new(192, 0, 0, 0), 24),      // IETF protocol assignments
-    (Ipv4Addr::new(192, 0, 2, 0), 24),      // documentation
-    (Ipv4Addr::new(192, 88, 99, 0), 24),    // 6to4 relay anycast
-    (Ipv4Addr::new(192, 168, 0, 0), 16),    // private
-    (Ipv4Addr::new(198, 18, 0, 0), 15),     // benchmarking
-    (Ipv4Addr::new(198, 51, 100, 0), 24),   // documentation
-    (Ipv4Addr::new(203, 0, 113, 0), 24),    // documentation
-    (Ipv4Addr::new(224, 0, 0, 0), 4),       // multicast
-    (Ipv4Addr::new(240, 0, 0, 0), 4),       // reserved, broadcast
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network", unspecified
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // carrier-grade NAT
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link-local (cloud metadata services)
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation
+    (Ipv4Addr::new(192, 88, 99, 0), 24),  // 6to4 relay anycast
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation
+    (Ipv4Addr::new(224, 0, 0, 0), 4),     // multicast
+    (Ipv4Addr::new(240, 0, 0, 0), 4),     // reserved, broadcast
     (Ipv4Addr::new(255, 255, 255, 255), 32),
 ];
 
@@ -48,16 +48,16 @@ const V6_NON_PUBLIC: [(Ipv6Addr, u8); 11] = [
 /// IPv6 address is judged by the IPv4 address inside it.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => !V4_NON_PUBLIC.iter().any(|(net, len)| {
-            Ipv4Net::new(*net, *len).is_ok_and(|n| n.contains(&v4))
-        }),
+        IpAddr::V4(v4) => !V4_NON_PUBLIC
+            .iter()
+            .any(|(net, len)| Ipv4Net::new(*net, *len).is_ok_and(|n| n.contains(&v4))),
         IpAddr::V6(v6) => {
             if let Some(v4) = embedded_v4(v6) {
                 return is_public(IpAddr::V4(v4));
             }
-            !V6_NON_PUBLIC.iter().any(|(net, len)| {
-                Ipv6Net::new(*net, *len).is_ok_and(|n| n.contains(&v6))
-            })
+            !V6_NON_PUBLIC
+                .iter()
+                .any(|(net, len)| Ipv6Net::new(*net, *len).is_ok_and(|n| n.contains(&v6)))
         }
     }
 }
@@ -65,12 +65,7 @@ pub fn is_public(ip: IpAddr) -> bool {
 /// The IPv4 address inside `::ffff:a.b.c.d`, `::a.b.c.d` or `64:ff9b::a.b.c.d`.
 fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = v6.segments();
-    let tail = Ipv4Addr::new(
-        (s[6] >> 8) as u8,
-        s[6] as u8,
-        (s[7] >> 8) as u8,
-        s[7] as u8,
-    );
+    let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
     let compatible = s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1);
     let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
