@@ -16,6 +16,7 @@
 mod excerpt;
 pub mod health;
 pub mod net;
+pub mod words;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
