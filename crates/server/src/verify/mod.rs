@@ -407,7 +407,13 @@ impl Checker {
             "http" if allow_http => {}
             _ => return not_sent(NotSent::InsecureScheme),
         }
-        let addrs = match net::resolve(&host, port, allow_private).await {
+        // A name that does not resolve in time is as unreachable as one that does not
+        // resolve (an offline machine whose resolver does not answer).
+        let half = timeout / 2;
+        let resolved = tokio::time::timeout(half, net::resolve(&host, port, allow_private))
+            .await
+            .unwrap_or(Err(net::ResolveError::NotFound));
+        let addrs = match resolved {
             Ok(a) => a,
             Err(net::ResolveError::NotFound) => {
                 return Outcome::Unreachable {
@@ -423,7 +429,7 @@ impl Checker {
             .no_proxy()
             .https_only(!allow_http)
             .resolve_to_addrs(&host, &addrs)
-            .connect_timeout(timeout)
+            .connect_timeout(half)
             .timeout(timeout)
             .user_agent(concat!(
                 "linkhub-server/",
@@ -471,14 +477,15 @@ impl Checker {
         }
         let response = match request.send().await {
             Ok(r) => r,
+            // Never connected (refused, no route, no answer to the connection attempt).
+            Err(e) if e.is_connect() => {
+                return Outcome::Unreachable {
+                    reason: "the provider could not be connected to".to_owned(),
+                };
+            }
             Err(e) if e.is_timeout() => {
                 return Outcome::Failed {
                     reason: Failure::Timeout,
-                };
-            }
-            Err(e) if e.is_connect() => {
-                return Outcome::Unreachable {
-                    reason: "the provider refused the connection".to_owned(),
                 };
             }
             Err(_) => {
