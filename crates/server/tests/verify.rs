@@ -631,3 +631,93 @@ async fn health_checks_run_a_few_at_a_time_and_keep_their_order() {
         ]
     );
 }
+
+#[tokio::test]
+async fn the_policy_decides_what_is_stored() {
+    use linkhub_server::i18n::Lang;
+    use linkhub_server::verify::gate::{Gate, Rejection, gate};
+    let data = tempfile::tempdir().expect("tempdir");
+    let sandbox = Sandbox::new(data.path()).with_slow_delay(Duration::from_secs(3));
+    let (base, _) = start(sandbox.router()).await;
+    let catalog = load_catalog(&catalog_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let connector = &catalog.get("sandbox").expect("sandbox").definition;
+    let key = |k: &str| [("api_key".to_owned(), k.to_owned())].into();
+    let checker_with = |policy| {
+        let mut c = Checker::new(
+            VerifySettings {
+                policy,
+                ..VerifySettings::default()
+            },
+            Some(base.clone()),
+        );
+        c.timeout_override = Some(Duration::from_secs(1));
+        c
+    };
+    let fr = Lang::from_tag("fr").expect("fr");
+
+    let required = checker_with(Policy::Required);
+    assert!(matches!(
+        gate(&required, connector, &key("sandbox_good"), fr).await,
+        Gate::Store {
+            unverified: None,
+            ..
+        }
+    ));
+    let Gate::Reject(r) = gate(&required, connector, &key("sandbox_bad"), fr).await else {
+        panic!("sandbox_bad is not stored");
+    };
+    assert_eq!((r.status, r.words.code), (400, "credentials_refused"));
+    assert!(r.words.fields["api_key"].contains("bac à sable"), "{r:?}");
+    assert_eq!(r.provider_response.map(|p| p.status), Some(401));
+    let Gate::Reject(r) = gate(&required, connector, &key("sandbox_slow"), fr).await else {
+        panic!("a provider that does not answer in time stores nothing");
+    };
+    assert_eq!((r.status, r.words.code), (502, "provider_unavailable"));
+    assert!(r.words.fields.is_empty());
+
+    // best-effort: a timeout still stores nothing…
+    let best_effort = checker_with(Policy::BestEffort);
+    assert!(matches!(
+        gate(&best_effort, connector, &key("sandbox_slow"), fr).await,
+        Gate::Reject(_)
+    ));
+    // …but a provider that cannot be connected to at all is stored, unverified.
+    let mut offline: linkhub_protocol::catalog::ConnectorDefinition = connector.clone();
+    offline.name = "Offline".into();
+    offline.check = Some(
+        serde_json::from_value(json!({
+            "url": "https://acme.no-such-name.invalid/me",
+            "hosts": ["*.no-such-name.invalid"],
+            "headers": { "X-Key": "{api_key}" }
+        }))
+        .expect("check"),
+    );
+    offline.translations.clear();
+    let Gate::Store {
+        unverified: Some(reason),
+        ..
+    } = gate(&best_effort, &offline, &key("anything"), Lang::default()).await
+    else {
+        panic!("best-effort stores an unreachable provider's account");
+    };
+    assert!(reason.contains("Offline"), "{reason}");
+    assert!(matches!(
+        gate(&required, &offline, &key("anything"), Lang::default()).await,
+        Gate::Reject(Rejection { status: 502, .. })
+    ));
+
+    // off: nothing is checked.
+    assert!(matches!(
+        gate(
+            &checker_with(Policy::Off),
+            connector,
+            &key("sandbox_bad"),
+            fr
+        )
+        .await,
+        Gate::Store {
+            unverified: None,
+            outcome: None
+        }
+    ));
+}

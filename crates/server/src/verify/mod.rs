@@ -14,6 +14,7 @@
 //! logs a value or a header.
 
 mod excerpt;
+pub mod gate;
 pub mod health;
 pub mod net;
 pub mod words;
