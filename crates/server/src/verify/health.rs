@@ -101,6 +101,28 @@ pub fn jittered(every: Duration) -> Duration {
     every.mul_f64(factor)
 }
 
+/// Runs `pass` every `every` (jittered) until `stop` turns true; the first pass comes after
+/// one interval, not at start-up, so a restart loop does not hammer the providers.
+pub async fn run_every<F, Fut>(
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut pass: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(jittered(every)) => pass().await,
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +154,27 @@ mod tests {
         ] {
             assert_eq!(transition(&transient), Transition::Unknown, "{transient:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn passes_repeat_until_stopped() {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = count.clone();
+        let runner = tokio::spawn(run_every(Duration::from_millis(40), stop_rx, move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = stop_tx.send(true);
+        tokio::time::timeout(Duration::from_secs(2), runner)
+            .await
+            .expect("stops when told")
+            .expect("no panic");
+        let n = count.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((3..=9).contains(&n), "{n} passes in 300 ms at ~40 ms");
     }
 
     #[test]
