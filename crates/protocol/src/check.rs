@@ -39,6 +39,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{FieldDefinition, TranslationDefinition};
+use crate::config::FieldType;
 
 /// Seconds a check may take when the declaration says nothing.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
@@ -557,7 +558,8 @@ pub fn check_problems(
         }
     }
     for p in placeholders(url) {
-        if p != "self" && field(p).is_some_and(|f| f.secret) {
+        let secret = |f: &FieldDefinition| f.secret || f.field_type == FieldType::Password;
+        if p != "self" && field(p).is_some_and(secret) {
             problems.push(format!(
                 "check.url: `{{{p}}}` is a secret field; secrets go in headers, basic_auth or the body, never in the URL"
             ));

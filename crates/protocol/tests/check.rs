@@ -50,10 +50,14 @@ token_rejected = "Acme a refusé ce jeton."
 
 /// Loads a catalog of one connector `acme` with this check and returns the problems.
 fn problems(check: &str) -> Result<(), String> {
+    load(CONNECTOR, check)
+}
+
+fn load(connector: &str, check: &str) -> Result<(), String> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("acme");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("connector.toml"), format!("{CONNECTOR}{check}")).expect("toml");
+    std::fs::write(dir.join("connector.toml"), format!("{connector}{check}")).expect("toml");
     std::fs::write(
         dir.join("logo.svg"),
         "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
@@ -108,6 +112,13 @@ fn a_secret_in_the_url_is_refused() {
         &CHECK.replace("/api/graphql", "/api/graphql?key={token}"),
         "`{token}` is a secret field",
     );
+    // A password field is a secret even when `secret` is not written.
+    let msg = load(
+        &CONNECTOR.replace("secret = true\n", ""),
+        &CHECK.replace("/api/graphql", "/api/graphql?key={token}"),
+    )
+    .expect_err("refused");
+    assert!(msg.contains("`{token}` is a secret field"), "{msg}");
 }
 
 #[test]

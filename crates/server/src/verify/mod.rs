@@ -28,6 +28,7 @@ use linkhub_protocol::check::{
     CheckDefinition, CheckMethod, CheckValues, RenderError, SELF_PLACEHOLDER, failure_message,
     host_matches, placeholders,
 };
+use linkhub_protocol::config::FieldType;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
@@ -162,11 +163,11 @@ pub struct Values {
 }
 
 impl Values {
-    /// The submitted values, secret where the connector's field is.
+    /// The submitted values, secret where the connector's field is (or is a password).
     pub fn new(fields: &[FieldDefinition], values: BTreeMap<String, String>) -> Values {
         let secret = fields
             .iter()
-            .filter(|f| f.secret)
+            .filter(|f| f.secret || f.field_type == FieldType::Password)
             .map(|f| f.key.clone())
             .collect();
         Values { values, secret }
