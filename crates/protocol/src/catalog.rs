@@ -40,6 +40,8 @@
 //! [translations.fr]          # optional, per locale: name, support_description,
 //! fields.<key> = {label, description, placeholder, tooltip, error, options = {value = "label"}}
 //! notices.<key> = "description"
+//! check.<failure key> = "message"
+//! [check]                    # optional: the credential check, see `crate::check`
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -49,6 +51,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::{CheckDefinition, check_problems};
 use crate::config::{
     Assets, Condition, ConfigField, ConnectorConfig, ConnectorTranslation, ConnectorType,
     FieldGuide, FieldTranslation, FieldType, FieldValidation, Notice, SelectOption, Support,
@@ -129,6 +132,9 @@ pub struct ConnectorDefinition {
     /// Display text in other languages, by locale (served as the config's `translations`).
     #[serde(default)]
     pub translations: BTreeMap<String, TranslationDefinition>,
+    /// The credential check (see [`crate::check`]); never served to the widget.
+    #[serde(default)]
+    pub check: Option<CheckDefinition>,
 }
 
 /// `[translations.<locale>]`: [`ConnectorTranslation`], refusing unknown keys.
@@ -143,6 +149,10 @@ pub struct TranslationDefinition {
     pub fields: BTreeMap<String, FieldTranslationDefinition>,
     #[serde(default)]
     pub notices: BTreeMap<String, String>,
+    /// Check failure messages, by failure key (see [`crate::check`]); the server words
+    /// refusals with them, so they are not part of the served translation.
+    #[serde(default)]
+    pub check: BTreeMap<String, String>,
 }
 
 /// `[translations.<locale>.fields.<key>]`: [`FieldTranslation`], refusing unknown keys.
@@ -819,6 +829,12 @@ fn load_connector(
                     format!("preview placeholder `{{{p}}}` is not a field key"),
                 );
             }
+        }
+    }
+
+    if let Some(check) = &def.check {
+        for problem in check_problems(check, &def.fields, &def.translations) {
+            report(&def_path, problem);
         }
     }
 

@@ -8,7 +8,7 @@
 //!
 //! Features: the default set is tiny (serde, serde_json, thiserror) because this crate
 //! ships in the wasm widget. `regex` adds [`validate::RegexMatcher`]; `import` adds
-//! [`import`] and [`catalog`] (native only); `openapi` derives `utoipa::ToSchema` for every
+//! [`import`], [`catalog`] and [`check`] (native only); `openapi` derives `utoipa::ToSchema` for every
 //! wire type, so the server's OpenAPI document describes these very types (never on in
 //! the widget).
 //!
@@ -24,6 +24,8 @@ pub mod validate;
 
 #[cfg(feature = "import")]
 pub mod catalog;
+#[cfg(feature = "import")]
+pub mod check;
 #[cfg(feature = "import")]
 pub mod import;
 

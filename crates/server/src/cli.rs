@@ -114,6 +114,9 @@ pub enum Command {
     /// Connector catalogs.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// The sandbox provider (the `sandbox` connector's test keys).
+    #[command(subcommand)]
+    Sandbox(crate::sandbox::SandboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,6 +406,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(g, &r, args).await,
+        Command::Sandbox(cmd) => {
+            println!(
+                "{}",
+                cmd.run(&r.data_dir).map_err(|e| fail(1, e.to_string()))?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Session(SessionCommand::Create(args)) => {
             let (_, db, project) = open(g, &r).await?;
             let public_url = g
@@ -618,7 +628,10 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
             format!("--examples-dir {} is not a folder", dir.display()),
         ));
     }
+    // The checker is not yet run on links (issue #15): `serve --verify…` comes with it.
+    let verify = crate::verify::VerifySettings::default();
     let settings = Settings {
+        verify,
         public_url,
         allowed_origins,
         api_origins,
@@ -651,7 +664,8 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     )));
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
-    let router = app::router(state.clone());
+    let router =
+        app::router(state.clone()).merge(crate::sandbox::Sandbox::new(&r.data_dir).router());
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "linkhub-server listening on {own_url}");

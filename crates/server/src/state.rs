@@ -32,6 +32,8 @@ pub struct Settings {
     pub webhook_retry_base_ms: u64,
     /// Attempts before a delivery is marked failed.
     pub webhook_max_attempts: i64,
+    /// Credential checks: policy, network allowances, health interval.
+    pub verify: crate::verify::VerifySettings,
 }
 
 /// Everything a handler needs.
