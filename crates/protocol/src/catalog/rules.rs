@@ -260,11 +260,7 @@ impl TokenSink for LogoSink {
                     }
                 }
             }
-            Token::TagToken(tag) => {
-                if &*tag.name == "title" {
-                    st.in_title = false;
-                }
-            }
+            Token::TagToken(tag) if &*tag.name == "title" => st.in_title = false,
             Token::CharacterTokens(text) if st.in_title => {
                 if let Some((_, t)) = &mut st.title {
                     t.push_str(&text);
