@@ -11,6 +11,9 @@ use linkhub_protocol::check::{RenderError, failure_message, host_matches};
 /// The locales every failure message is written in.
 const LOCALES: [&str; 5] = ["fr", "de", "es", "ja", "ar"];
 
+/// A logo the catalog's logo rules accept.
+const LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 24 24\" role=\"img\"><title>Acme</title><rect width=\"24\" height=\"24\" fill=\"#4F43DD\"/></svg>";
+
 const CONNECTOR: &str = r#"key = "acme"
 name = "Acme"
 category = "data"
@@ -60,7 +63,7 @@ fn load(connector: &str, check: &str) -> Result<(), String> {
     std::fs::write(dir.join("connector.toml"), format!("{connector}{check}")).expect("toml");
     std::fs::write(
         dir.join("logo.svg"),
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        LOGO,
     )
     .expect("logo");
     load_catalog(tmp.path())
@@ -83,7 +86,7 @@ fn a_valid_check_loads_and_speaks_each_language() {
     std::fs::write(dir.join("connector.toml"), format!("{CONNECTOR}{CHECK}")).expect("toml");
     std::fs::write(
         dir.join("logo.svg"),
-        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        LOGO,
     )
     .expect("logo");
     let catalog = load_catalog(tmp.path()).expect("loads");
