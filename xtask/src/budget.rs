@@ -15,14 +15,18 @@ use crate::util::{Result, sizes};
 /// without their content hashes (`pkg/` is `pkg-<hash>/`, `hub.css` is `hub-<hash>.css`).
 ///
 /// Set on 2026-12-06 from a build with rustc 1.95.0 (rust-toolchain.toml): measured size
-/// in the comment, budget = measured × 1.03, rounded up.
+/// in the comment, budget = measured × 1.03, rounded up. Moved the same day, on purpose, by
+/// the features that grew the first screen: the API base URL option and its CSP refusal
+/// screen (six languages), bidi controls stripped from answers, the session's scopes, long
+/// words wrapping (CSS), and `baseUrl` in the loader.
 pub const BUDGETS: &[(&str, u64)] = &[
     // The auth link's first screen.
-    ("index.html", 788),             // 765
-    ("hub.css", 3968),               // 3852
+    ("index.html", 872),             // 846
+    ("hub.css", 4393),               // 4265
     ("pkg/linkhub.js", 4294),        // 4168
     ("pkg/__wasm_split.js", 529),    // 513
-    ("pkg/linkhub_bg.wasm", 101596), // 98636
+    ("pkg/boot.js", 126),            // 122 (starts the wasm; no inline script, for static hosts)
+    ("pkg/linkhub_bg.wasm", 107414), // 104285
     // Chunks, fetched when needed (numbered by wasm-split-cli, the same on every build).
     ("pkg/split_connector_page.wasm", 187952), // 182477
     ("pkg/split_embed_handshake.wasm", 6282),  // 6099
@@ -32,7 +36,7 @@ pub const BUDGETS: &[(&str, u64)] = &[
     ("pkg/chunk_6.wasm", 652),                 // 633
     ("pkg/chunk_7.wasm", 345),                 // 334
     // The embedding loader host pages include.
-    ("linkhub.js", 2333), // 2265
+    ("linkhub.js", 2574), // 2499
 ];
 
 /// The margin over the measured size that [`budget_for`] gives, in percent.

@@ -61,11 +61,7 @@ fn load(connector: &str, check: &str) -> Result<(), String> {
     let dir = tmp.path().join("acme");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("connector.toml"), format!("{connector}{check}")).expect("toml");
-    std::fs::write(
-        dir.join("logo.svg"),
-        LOGO,
-    )
-    .expect("logo");
+    std::fs::write(dir.join("logo.svg"), LOGO).expect("logo");
     load_catalog(tmp.path())
         .map(|_| ())
         .map_err(|e| e.to_string())
@@ -84,11 +80,7 @@ fn a_valid_check_loads_and_speaks_each_language() {
     let dir = tmp.path().join("acme");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("connector.toml"), format!("{CONNECTOR}{CHECK}")).expect("toml");
-    std::fs::write(
-        dir.join("logo.svg"),
-        LOGO,
-    )
-    .expect("logo");
+    std::fs::write(dir.join("logo.svg"), LOGO).expect("logo");
     let catalog = load_catalog(tmp.path()).expect("loads");
     let def = &catalog.get("acme").expect("acme").definition;
     let check = def.check.as_ref().expect("check");
