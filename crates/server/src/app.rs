@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
     .fallback(fallback)
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(limit_body))
+    .layer(middleware::from_fn(crate::error::refuse_nul))
     .layer(middleware::from_fn(json_errors))
     .layer(middleware::from_fn(crate::i18n::negotiate))
     .layer(CompressionLayer::new())

@@ -172,7 +172,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Parses a JSON body, describing problems without quoting submitted values.
+///
+/// Every body of the API is a JSON object (serde would take `[]` for a struct of optional
+/// fields), and no text in it may hold U+0000: PostgreSQL cannot store that character, so
+/// it is refused here, for both databases alike, naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let first = bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first.is_some_and(|b| b != b'{') {
+        return Err(ApiError::bad_request(
+            "Invalid request body: expected a JSON object",
+        ));
+    }
+    // JSON can only carry U+0000 escaped (a raw control character is malformed).
+    if contains(bytes, br"\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_field(&value, String::new())
+    {
+        return Err(nul_error(field));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
@@ -209,6 +229,93 @@ fn scrub_serde_message(message: &str) -> String {
         }
     }
     out
+}
+
+/// U+0000, which no stored text may hold.
+pub const NUL_MESSAGE: &str = "Must not contain the NUL character (U+0000)";
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The path (`metadata.note`, `categories[1]`; a credential by its key) of the first text
+/// holding U+0000, in a key or a value.
+fn nul_field(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_field(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            // A credential is named by its own key (`api_key`), as the credential checks
+            // name them, so the widget shows the error at its input.
+            let here = if at.is_empty() || at == "credentials" {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if k.contains('\0') {
+                // The key itself cannot be named: name where it is.
+                Some(if at.is_empty() {
+                    "body".into()
+                } else {
+                    at.clone()
+                })
+            } else {
+                nul_field(v, here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_error(field: String) -> ApiError {
+    let field = field.replace('\0', "");
+    ApiError::Fields {
+        message: format!("Invalid request: `{field}` contains the NUL character (U+0000)"),
+        fields: BTreeMap::from([(field, NUL_MESSAGE.to_string())]),
+    }
+}
+
+/// Where a request's URI holds U+0000 (`%00`; a raw NUL cannot be in a URI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NulInUri {
+    /// In the path: it names nothing that can exist.
+    Path,
+    /// In the query string, under this parameter.
+    Query(String),
+}
+
+/// Finds U+0000 in a URI's path or query.
+pub fn nul_in_uri(uri: &axum::http::Uri) -> Option<NulInUri> {
+    if uri.path().contains("%00") {
+        return Some(NulInUri::Path);
+    }
+    let query = uri.query().filter(|q| q.contains("%00"))?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| NulInUri::Query(k.replace('\0', "")))
+}
+
+/// Middleware: a path holding U+0000 is a 404 and a query value holding one a 400 that
+/// names the parameter, before any handler (and any database) sees them. The console
+/// has its own, answering with pages.
+pub async fn refuse_nul(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/console" || path.starts_with("/console/") {
+        return next.run(req).await;
+    }
+    match nul_in_uri(req.uri()) {
+        None => next.run(req).await,
+        Some(NulInUri::Path) => ApiError::not_found("Not found").into_response(),
+        Some(NulInUri::Query(name)) => ApiError::Fields {
+            message: format!("Invalid query string: `{name}` contains the NUL character (U+0000)"),
+            fields: BTreeMap::from([(name, NUL_MESSAGE.to_string())]),
+        }
+        .into_response(),
+    }
 }
 
 fn too_large() -> ApiError {

@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/{id}", get(account))
         .route("/console/static/{file}", get(asset))
         .route("/console/{*rest}", get(not_found))
+        .layer(middleware::from_fn(refuse_nul))
         .layer(middleware::from_fn(policy_headers))
 }
 
@@ -124,6 +125,19 @@ fn page(status: StatusCode, markup: Markup) -> Response {
     (status, Html(markup.into_string())).into_response()
 }
 
+/// U+0000 in a path names no page (404); in a query value or a form it is a 400 page.
+/// PostgreSQL cannot store the character, so both databases answer alike.
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    match crate::error::nul_in_uri(req.uri()) {
+        None => next.run(req).await,
+        Some(crate::error::NulInUri::Path) => ConsoleError::NotFound.into_response(),
+        Some(crate::error::NulInUri::Query(name)) => ConsoleError::BadRequest(format!(
+            "The filter '{name}' contains the NUL character (U+0000), which no value can hold."
+        ))
+        .into_response(),
+    }
+}
+
 /// Adds the console's policy headers to every response (handlers may set their own cache).
 async fn policy_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
@@ -153,6 +167,19 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for ConsoleForm<T> {
     type Rejection = ConsoleError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ConsoleError> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::app::BODY_LIMIT)
+            .await
+            .map_err(|_| ConsoleError::BadRequest("The form could not be read.".into()))?;
+        // A url-encoded form can only carry U+0000 as `%00`.
+        if url::form_urlencoded::parse(&bytes).any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(ConsoleError::BadRequest(
+                "A value of the form contains the NUL character (U+0000), which no value can \
+                 hold."
+                    .into(),
+            ));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|f| ConsoleForm(f.0))
