@@ -672,7 +672,7 @@ fn a_logo_with_scripts_handlers_or_outside_references_is_refused_naming_the_line
     ] {
         let msg = logo_refused(&format!("{head}{body}\n</svg>\n"));
         assert!(
-            msg.contains(&format!("dagster/logo.svg: line 3: ")) && msg.contains(expected),
+            msg.contains("dagster/logo.svg: line 3: ") && msg.contains(expected),
             "{body}: {msg}"
         );
     }
