@@ -47,8 +47,6 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
     println!("  {}):", key_file.display());
     println!("    {public_url}/console");
     println!("  API description: {public_url}/openapi.json");
-    println!("  Credential checks: try \"linkhub Sandbox\" with sandbox_good, sandbox_bad or");
-    println!("  sandbox_slow; `linkhub-server sandbox revoke` makes sandbox_good stop working.");
     println!("  Stop with Ctrl-C; a second run reuses the data.");
     println!();
 
