@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{API_KEY, Console, Options, TestApp, csrf_field, receiver, set_cookie, wait_for};
+use support::{API_KEY, Console, TestApp, csrf_field, set_cookie, wait_for};
 
 const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -412,16 +412,7 @@ fn support_now() -> i64 {
 
 #[tokio::test]
 async fn console_lists_accounts_with_filters_and_their_webhook_deliveries() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let got = receiver(listener).await;
-    let s = TestApp::spawn_with(Options {
-        webhook_url: Some(url),
-        ..Options::default()
-    })
-    .await;
+    let (s, got) = TestApp::spawn_with_receiver().await;
     let (status, a) = s
         .link_account(&s.token("owner-a").await, "acct-secret-aaaa1111")
         .await

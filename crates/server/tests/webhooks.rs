@@ -30,16 +30,7 @@ fn webhook_secret(s: &TestApp) -> String {
 
 #[tokio::test]
 async fn webhooks_are_signed_and_cover_create_update_delete() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let got = receiver(listener).await;
-    let s = TestApp::spawn_with(Options {
-        webhook_url: Some(url),
-        ..Options::default()
-    })
-    .await;
+    let (s, got) = TestApp::spawn_with_receiver().await;
     let secret = webhook_secret(&s);
     let (_, a) = s
         .link_account(&s.token("o1").await, "hook-secret-1111")

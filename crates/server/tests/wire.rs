@@ -19,7 +19,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use support::{Options, TestApp, receiver, wait_for};
+use support::{Options, TestApp, wait_for};
 
 /// Every key of `sent` (recursively) is in `kept`, except `null`s the type leaves out.
 fn assert_covers(sent: &Value, kept: &Value, at: &str) {
@@ -62,16 +62,7 @@ async fn answer<T: DeserializeOwned + Serialize>(req: reqwest::RequestBuilder, s
 
 #[tokio::test]
 async fn every_answer_and_a_real_webhook_parse_with_the_protocol_types() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-    let got = receiver(listener).await;
-    let s = TestApp::spawn_with(Options {
-        webhook_url: Some(url),
-        ..Options::default()
-    })
-    .await;
+    let (s, got) = TestApp::spawn_with_receiver().await;
 
     let session: ConnectSession = answer(
         s.api(Method::POST, "/connect_sessions").json(&json!({

@@ -170,6 +170,21 @@ impl TestApp {
         TestApp::spawn_in(data_dir, database_url, options)
     }
 
+    /// A server whose webhooks go to a receiver of the test's own, and what it receives.
+    pub async fn spawn_with_receiver() -> (TestApp, Received) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let got = receiver(listener).await;
+        let app = TestApp::spawn_with(Options {
+            webhook_url: Some(url),
+            ..Options::default()
+        })
+        .await;
+        (app, got)
+    }
+
     /// A server on a given data folder and database.
     pub fn spawn_in(
         data_dir: tempfile::TempDir,
