@@ -327,7 +327,10 @@ fn synthetic_catalog_is_valid() {
         .iter()
         .map(|c| c.summary.category.clone())
         .collect();
-    assert_eq!(categories.len(), 12);
+    assert_eq!(
+        categories.len(),
+        linkhub_protocol::catalog::SYNTHETIC_CATEGORIES.len()
+    );
     assert!(catalog.connectors.iter().any(|c| c.oauth2.is_some()));
     assert_eq!(catalog.summaries().len(), 30);
 }
