@@ -61,6 +61,9 @@ pub struct CreateConnectSession {
     /// ignored: every account of a linkhub project belongs to its owner alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared: Option<bool>,
+    /// Extension: an onboarding plan, the ordered steps the owner should connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding: Option<Vec<crate::onboarding::OnboardingStep>>,
 }
 
 impl CreateConnectSession {
@@ -104,6 +107,9 @@ pub struct ConnectSession {
     /// Extension: the guide scopes the session was created with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Extension: the onboarding plan with each step's state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding: Option<crate::onboarding::OnboardingProgress>,
     /// The session token the widget sends as `x-hub-session-token`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub token: Secret<String>,

@@ -57,6 +57,10 @@ pub struct ErrorBody {
     /// Extension: per-field messages on a 400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// Extension: a stable code for errors a client may handle specially (see
+    /// [`crate::onboarding::error_code`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// `GET /hub/settings` response.
@@ -78,6 +82,13 @@ pub struct HubSettings {
     /// empty: none set. The widget combines them with its own `scopes` option.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scopes: Vec<String>,
+    /// Extension: what this backend offers beyond the StackOne protocol (see
+    /// [`crate::onboarding::extension`]); empty: nothing, so the widget hides it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
+    /// Extension: the session's onboarding plan with its progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onboarding: Option<crate::onboarding::OnboardingProgress>,
 }
 
 /// `GET /hub/connectors/{integration_id}` response.

@@ -19,6 +19,7 @@ pub mod api;
 pub mod config;
 pub mod guide;
 pub mod hub;
+pub mod onboarding;
 pub mod secret;
 pub mod validate;
 

@@ -228,7 +228,8 @@ fn error_bodies_round_trip() {
             status_code: 401,
             message: "Session expired".into(),
             provider_response: None,
-            fields: None
+            fields: None,
+            code: None
         })
         .expect("serializes"),
         json!({"statusCode": 401, "message": "Session expired"})

@@ -78,12 +78,14 @@ impl ApiError {
                 message: message.clone(),
                 provider_response: None,
                 fields: None,
+                code: None,
             },
             ApiError::Fields { message, fields } => ErrorBody {
                 status_code,
                 message: message.clone(),
                 provider_response: None,
                 fields: Some(fields.clone()),
+                code: None,
             },
             ApiError::UserFields { message, fields } => {
                 let lang = i18n::current();
@@ -97,6 +99,7 @@ impl ApiError {
                             .map(|(k, t)| (k.clone(), t.localize(lang)))
                             .collect(),
                     ),
+                    code: None,
                 }
             }
             ApiError::Internal(_) => ErrorBody {
@@ -104,6 +107,7 @@ impl ApiError {
                 message: "Internal server error".into(),
                 provider_response: None,
                 fields: None,
+                code: None,
             },
         }
     }
@@ -382,6 +386,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
             message,
             provider_response: None,
             fields: None,
+            code: None,
         },
     );
     // Keep CORS and other headers, but not the old body's length or type.

@@ -138,6 +138,7 @@ pub async fn create_session(
         metadata: session.metadata,
         multiple: session.multiple,
         scopes: session.scopes.clone(),
+        onboarding: None,
         created_at: rfc3339(session.created_at),
         expires_at: rfc3339(session.expires_at),
     })
@@ -174,5 +175,7 @@ pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
         provider: session.provider.clone(),
         expires_at: Some(rfc3339(session.expires_at)),
         scopes: session.scopes.clone().unwrap_or_default(),
+        extensions: Vec::new(),
+        onboarding: None,
     })
 }
