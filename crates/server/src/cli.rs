@@ -92,6 +92,9 @@ pub struct Global {
     /// Log filter (tracing EnvFilter syntax), written to stderr [default: info].
     #[arg(long, env = "LINKHUB_LOG", global = true)]
     pub log: Option<String>,
+    /// Shared secrets: encryption keys, API key and webhook secret from files or env.
+    #[command(flatten)]
+    pub secrets: crate::keys::SecretArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +120,9 @@ pub enum Command {
     /// The sandbox provider (the `sandbox` connector's test keys).
     #[command(subcommand)]
     Sandbox(crate::sandbox::SandboxCommand),
+    /// Encryption keys: generate, rotate, re-encrypt stored secrets, status.
+    #[command(subcommand)]
+    Keys(crate::keys::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +253,19 @@ struct FileConfig {
     host: Option<String>,
     web_dir: Option<PathBuf>,
     examples_dir: Option<PathBuf>,
+    secret_key_file: Option<PathBuf>,
+    api_key_file: Option<PathBuf>,
+    webhook_secret_file: Option<PathBuf>,
+}
+
+impl FileConfig {
+    fn secrets(&self) -> crate::keys::FileSecrets {
+        crate::keys::FileSecrets {
+            secret_key_file: self.secret_key_file.clone(),
+            api_key_file: self.api_key_file.clone(),
+            webhook_secret_file: self.webhook_secret_file.clone(),
+        }
+    }
 }
 
 /// A failure with its exit code (2: configuration or catalog, 1: anything else).
@@ -327,8 +346,19 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
         .map_err(|e| fail(2, format!("data dir {}: {e}", r.data_dir.display())))?;
     let lock = DataDirLock::acquire(&r.data_dir)
         .map_err(|e| fail(2, format!("data dir {}: lock: {e}", r.data_dir.display())))?;
-    let key = SecretKey::load_or_create(&r.data_dir.join("secret.key"))
-        .map_err(|e| fail(2, e.to_string()))?;
+    let file_secrets = r.file.secrets();
+    let env = |name: &str| std::env::var(name).ok();
+    let keys = crate::keys::encryption_keys(&g.secrets, &file_secrets, env, &r.data_dir)
+        .map_err(|e| fail(2, e))?;
+    let api_key = crate::keys::api_key(
+        g.api_key.as_deref(),
+        &g.secrets,
+        r.file.api_key.as_deref(),
+        &file_secrets,
+    )
+    .map_err(|e| fail(2, e))?;
+    let webhook_secret =
+        crate::keys::webhook_secret(&g.secrets, &file_secrets, env).map_err(|e| fail(2, e))?;
     let url = g
         .database_url
         .clone()
@@ -336,10 +366,16 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
     let db = db::connect(url.as_deref(), &r.data_dir)
         .await
         .map_err(|e| fail(1, format!("database: {e}")))?;
-    let api_key = g.api_key.clone().or_else(|| r.file.api_key.clone());
-    let boot = project::bootstrap(&db, &key, api_key.as_deref())
+    let configured = project::Configured {
+        api_key: api_key.as_deref(),
+        webhook_secret: webhook_secret.as_deref(),
+    };
+    let boot = project::bootstrap_with(&db, &keys.key, configured)
         .await
-        .map_err(|e| fail(1, format!("project: {e}")))?;
+        .map_err(|e| match e {
+            project::ProjectError::Key(_) => fail(2, crate::keys::wrong_key_message(&e, &keys)),
+            project::ProjectError::Db(e) => fail(1, format!("project: {e}")),
+        })?;
     drop(lock);
     if let Some(generated) = boot.generated_api_key {
         // Shown once: only its hash is stored.
@@ -347,7 +383,101 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
             "linkhub-server: created a project; its API key (shown only now) is:\n  {generated}"
         );
     }
-    Ok((key, db, boot.project))
+    Ok((keys.key, db, boot.project))
+}
+
+/// `linkhub-server keys …`.
+async fn keys_command(
+    g: &Global,
+    r: &Resolved,
+    command: &crate::keys::KeysCommand,
+) -> Result<ExitCode, Failure> {
+    use crate::keys::{self, KeysCommand};
+    match command {
+        KeysCommand::Generate { webhook_secret } => {
+            println!("{}", keys::generate(*webhook_secret));
+        }
+        KeysCommand::Rotate => {
+            let env = |name: &str| std::env::var(name).ok();
+            if env(keys::SECRET_KEY_ENV).is_some_and(|v| !v.trim().is_empty()) {
+                return Err(fail(
+                    2,
+                    format!(
+                        "the keys come from {}: put a new key (`linkhub-server keys generate`) \
+                         first in it on every server, restart them, then run `keys re-encrypt`",
+                        keys::SECRET_KEY_ENV
+                    ),
+                ));
+            }
+            let path = g
+                .secrets
+                .secret_key_file
+                .clone()
+                .or_else(|| r.file.secret_key_file.clone())
+                .unwrap_or_else(|| r.data_dir.join("secret.key"));
+            let id = keys::rotate_file(&path).map_err(|e| fail(2, e.to_string()))?;
+            println!(
+                "key {id} is now first in {}: restart every server with this file, then run \
+                 `linkhub-server keys re-encrypt`",
+                path.display()
+            );
+        }
+        KeysCommand::ReEncrypt { batch } => {
+            let (key, db, _) = open(g, r).await?;
+            let report = keys::re_encrypt(&db, &key, *batch)
+                .await
+                .map_err(|e| fail(1, format!("database: {e}")));
+            db.close().await;
+            let report = report?;
+            println!(
+                "sealed again with key {}: {}; already with it: {}; rows retried: {}",
+                key.current_id(),
+                report.resealed,
+                report.current,
+                report.retried
+            );
+            if !report.unreadable.is_empty() {
+                for place in &report.unreadable {
+                    eprintln!("not opened: {place}");
+                }
+                return Err(fail(
+                    1,
+                    format!(
+                        "{} stored secrets could not be opened with this server's keys and were \
+                         left as they are",
+                        report.unreadable.len()
+                    ),
+                ));
+            }
+        }
+        KeysCommand::Status { json } => {
+            let (key, db, _) = open(g, r).await?;
+            let census = keys::census(&db, &key).await;
+            db.close().await;
+            let census = census.map_err(|e| fail(1, format!("database: {e}")))?;
+            if *json {
+                print_json(&census)?;
+            } else {
+                let known = key.ids();
+                for (id, count) in &census.by_key {
+                    let note = if *id == census.current {
+                        " (current)"
+                    } else if known.contains(&id.as_str()) {
+                        " (older: run `keys re-encrypt`)"
+                    } else if id == "legacy" {
+                        " (sealed before key ids: run `keys re-encrypt`)"
+                    } else {
+                        " (NOT among this server's keys)"
+                    };
+                    println!("{id}: {count}{note}");
+                }
+                if census.by_key.is_empty() {
+                    println!("no stored secrets; current key {}", census.current);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// An `--api-origin`: an http(s) origin (scheme, host, optional port, nothing else) in the
@@ -406,6 +536,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve(g, &r, args).await,
+        Command::Keys(command) => keys_command(g, &r, command).await,
         Command::Sandbox(cmd) => {
             println!(
                 "{}",

@@ -20,7 +20,8 @@
 //!   (`/hub/connection_attempts…`, `/connect/oauth2/…`);
 //! - [`webhooks`]: the outbox and its delivery worker (no routes);
 //! - [`console`]: the operator console (`/console…`);
-//! - [`web`]: the widget's pages and files, the example pages, the logos.
+//! - [`web`]: the widget's pages and files, the example pages, the logos;
+//! - [`keys`]: the secrets replicas share, and key rotation (`keys re-encrypt`).
 //!
 //! Shared infrastructure, which imports no feature: [`db`] (the read pool and the one way
 //! to write), [`error`], [`i18n`], [`crypto`], [`clock`], [`memo`], [`catalog`],
@@ -42,6 +43,7 @@ pub mod db;
 pub mod error;
 pub mod i18n;
 pub mod idempotency;
+pub mod keys;
 pub mod memo;
 pub mod project;
 pub mod sandbox;

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::clock::now;
-use crate::crypto::{self, SecretKey};
+use crate::crypto::{self, CryptoError, SecretKey};
 use crate::db::{Db, Write, Written};
 
 /// The project this data dir serves.
@@ -74,7 +74,32 @@ impl Drop for DataDirLock {
     }
 }
 
-async fn load(db: &Db, key: &SecretKey) -> Result<Option<Project>, sqlx::Error> {
+/// Why the project could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    /// The stored webhook secret does not open with this server's keys: the first sealed
+    /// value every start reads, so a server given the wrong keys stops here.
+    #[error("the project's webhook secret: {0}")]
+    Key(#[from] CryptoError),
+}
+
+/// Secrets the operator configured (environment, files, `linkhub.toml`) rather than left to
+/// the first start to generate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Configured<'a> {
+    /// The project API key.
+    pub api_key: Option<&'a str>,
+    /// The webhook signing secret (`whsec_…`).
+    pub webhook_secret: Option<&'a str>,
+}
+
+fn webhook_secret_context(project_id: &str) -> String {
+    format!("project/{project_id}/webhook_secret")
+}
+
+async fn load(db: &Db, key: &SecretKey) -> Result<Option<Project>, ProjectError> {
     let row = sqlx::query_as::<_, ProjectRecord>(
         "SELECT id, organization_id, name, api_key_hash, webhook_secret_enc, created_at \
          FROM projects ORDER BY created_at, id LIMIT 1",
@@ -82,12 +107,7 @@ async fn load(db: &Db, key: &SecretKey) -> Result<Option<Project>, sqlx::Error> 
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let webhook_secret = key
-        .open(
-            &format!("project/{}/webhook_secret", row.id),
-            &row.webhook_secret_enc,
-        )
-        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let webhook_secret = key.open(&webhook_secret_context(&row.id), &row.webhook_secret_enc)?;
     Ok(Some(Project {
         id: row.id,
         organization_id: row.organization_id,
@@ -106,8 +126,44 @@ pub async fn bootstrap(
     db: &Db,
     key: &SecretKey,
     api_key: Option<&str>,
-) -> Result<Bootstrap, sqlx::Error> {
+) -> Result<Bootstrap, ProjectError> {
+    bootstrap_with(
+        db,
+        key,
+        Configured {
+            api_key,
+            webhook_secret: None,
+        },
+    )
+    .await
+}
+
+/// [`bootstrap`] with every configured secret: a configured webhook secret, like the API
+/// key, becomes the project's (sealed with the current key) when it differs from the
+/// stored one.
+pub async fn bootstrap_with(
+    db: &Db,
+    key: &SecretKey,
+    configured: Configured<'_>,
+) -> Result<Bootstrap, ProjectError> {
+    let api_key = configured.api_key;
     if let Some(mut project) = load(db, key).await? {
+        if let Some(secret) = configured.webhook_secret
+            && secret != project.webhook_secret
+        {
+            db.write(
+                Write::new()
+                    .run("UPDATE projects SET webhook_secret_enc = :sealed WHERE id = :id")
+                    .bind(
+                        "sealed",
+                        key.seal(&webhook_secret_context(&project.id), secret),
+                    )
+                    .bind("id", &project.id),
+            )
+            .await?;
+            tracing::info!("project webhook secret replaced by the configured one");
+            project.webhook_secret = secret.to_string();
+        }
         if let Some(api_key) = api_key {
             let hash = crypto::sha256_hex(api_key);
             if hash != project.api_key_hash {
@@ -139,11 +195,13 @@ pub async fn bootstrap(
         organization_id: format!("org_{}", uuid::Uuid::new_v4().simple()),
         name: "Default project".into(),
         api_key_hash: crypto::sha256_hex(&api_key),
-        webhook_secret: crypto::new_webhook_secret(),
+        webhook_secret: configured
+            .webhook_secret
+            .map_or_else(crypto::new_webhook_secret, str::to_string),
         created_at: now(),
     };
     let sealed = key.seal(
-        &format!("project/{}/webhook_secret", project.id),
+        &webhook_secret_context(&project.id),
         &project.webhook_secret,
     );
     let written = db
@@ -166,10 +224,13 @@ pub async fn bootstrap(
     if written != Written::Done(vec![1]) {
         // Another process created it first: theirs, with its key, unless one was given.
         // (A generated key of ours was never shown and must not replace theirs.)
-        return Box::pin(bootstrap(
+        return Box::pin(bootstrap_with(
             db,
             key,
-            generated.is_none().then_some(api_key.as_str()),
+            Configured {
+                api_key: generated.is_none().then_some(api_key.as_str()),
+                webhook_secret: configured.webhook_secret,
+            },
         ))
         .await;
     }
