@@ -69,7 +69,10 @@ impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SecretKey")
             .field("current", &self.current.id)
-            .field("older", &self.older.iter().map(|k| &k.id).collect::<Vec<_>>())
+            .field(
+                "older",
+                &self.older.iter().map(|k| &k.id).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -130,8 +133,8 @@ impl SecretKey {
         {
             return Ok(SecretKey::from_bytes(&raw));
         }
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| err("neither 32 raw bytes nor text".into()))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| err("neither 32 raw bytes nor text".into()))?;
         SecretKey::parse(text).map_err(err)
     }
 
@@ -257,7 +260,10 @@ impl SecretKey {
 
 /// The id of the key a value was sealed with, `None` for a value sealed before keys had ids.
 pub fn sealed_key_id(sealed: &str) -> Option<&str> {
-    sealed.strip_prefix(SEALED_PREFIX)?.split_once(':').map(|(id, _)| id)
+    sealed
+        .strip_prefix(SEALED_PREFIX)?
+        .split_once(':')
+        .map(|(id, _)| id)
 }
 
 fn open_with(key: &Key, context: &str, body: &str) -> Result<String, CryptoError> {
@@ -396,7 +402,10 @@ mod tests {
         assert_eq!(sealed_key_id(&sealed_old), Some(old.current_id()));
         let legacy = legacy_seal(&old_raw, "ctx", "legacy value");
         assert_eq!(sealed_key_id(&legacy), None);
-        assert_eq!(old.open("ctx", &legacy).ok().as_deref(), Some("legacy value"));
+        assert_eq!(
+            old.open("ctx", &legacy).ok().as_deref(),
+            Some("legacy value")
+        );
 
         // Rotated: the new key first, the old one kept.
         let ring = SecretKey::parse(&format!(
@@ -405,13 +414,25 @@ mod tests {
             STANDARD.encode(old_raw)
         ))
         .expect("ring");
-        assert_eq!(ring.ids(), vec![key_id(&new_raw).as_str(), old.current_id()]);
-        assert_eq!(ring.open("ctx", &sealed_old).ok().as_deref(), Some("s3cret"));
-        assert_eq!(ring.open("ctx", &legacy).ok().as_deref(), Some("legacy value"));
+        assert_eq!(
+            ring.ids(),
+            vec![key_id(&new_raw).as_str(), old.current_id()]
+        );
+        assert_eq!(
+            ring.open("ctx", &sealed_old).ok().as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            ring.open("ctx", &legacy).ok().as_deref(),
+            Some("legacy value")
+        );
         let sealed_new = ring.seal("ctx", "fresh");
         assert!(ring.is_current(&sealed_new) && !ring.is_current(&sealed_old));
         assert!(!ring.is_current(&legacy));
-        let resealed = ring.reseal("ctx", &sealed_old).expect("reseal").expect("changed");
+        let resealed = ring
+            .reseal("ctx", &sealed_old)
+            .expect("reseal")
+            .expect("changed");
         assert!(ring.is_current(&resealed));
         assert_eq!(ring.open("ctx", &resealed).ok().as_deref(), Some("s3cret"));
         assert!(ring.reseal("ctx", &resealed).expect("reseal").is_none());

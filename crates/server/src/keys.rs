@@ -431,7 +431,11 @@ impl Table {
     }
 
     /// The row's columns with `resealed` (context → new value) put in.
-    fn rebuilt(self, row: &Row, resealed: &BTreeMap<String, String>) -> (Option<String>, Option<String>) {
+    fn rebuilt(
+        self,
+        row: &Row,
+        resealed: &BTreeMap<String, String>,
+    ) -> (Option<String>, Option<String>) {
         let id = &row.id;
         let pick = |context: String, old: &Option<String>| {
             resealed.get(&context).cloned().or_else(|| old.clone())
@@ -622,7 +626,10 @@ mod tests {
             dir.path(),
         )
         .expect_err("both");
-        assert!(err.contains(SECRET_KEY_ENV) && err.contains("--secret-key-file"), "{err}");
+        assert!(
+            err.contains(SECRET_KEY_ENV) && err.contains("--secret-key-file"),
+            "{err}"
+        );
         // A bad key: its position, never its text.
         let err = encryption_keys(
             &SecretArgs::default(),
@@ -680,7 +687,10 @@ mod tests {
             env_of(&[(WEBHOOK_SECRET_ENV, "whsec_c2hvcnQ=")]),
         )
         .expect_err("too short");
-        assert!(err.contains(WEBHOOK_SECRET_ENV) && !err.contains("c2hvcnQ"), "{err}");
+        assert!(
+            err.contains(WEBHOOK_SECRET_ENV) && !err.contains("c2hvcnQ"),
+            "{err}"
+        );
     }
 
     #[test]
