@@ -807,13 +807,10 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
         public_url = %state.settings.public_url,
         "serving"
     );
-    let result = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    crate::serve::serve(listener, router, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     state.db.close().await;
-    result.map_err(|e| fail(1, format!("server: {e}")))?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -47,6 +47,7 @@ pub mod keys;
 pub mod memo;
 pub mod project;
 pub mod sandbox;
+pub mod serve;
 pub mod sessions;
 pub mod state;
 pub mod testing;
