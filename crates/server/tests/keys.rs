@@ -348,3 +348,89 @@ async fn after_a_rotation_old_secrets_open_and_re_encrypt_leaves_none_on_the_old
     let v = app.get_attempt(&oauth_token, &attempt).await.body;
     assert_eq!(v["status"], "authenticated", "{v}");
 }
+
+/// A value sealed the way the server did before sealed values named their key: base64 of
+/// nonce ‖ ciphertext ‖ tag.
+fn legacy_seal(key_b64: &str, context: &str, plain: &str) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aes_gcm::{Aes256Gcm, Nonce};
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let raw = STANDARD.decode(key_b64).expect("key");
+    let cipher = Aes256Gcm::new_from_slice(&raw).expect("32 bytes");
+    let nonce = [9u8; 12];
+    let mut out = nonce.to_vec();
+    out.extend(
+        cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
+            .expect("seal"),
+    );
+    STANDARD.encode(out)
+}
+
+#[tokio::test]
+async fn secrets_sealed_before_key_ids_still_open_and_are_re_encrypted() {
+    let key = new_key_text();
+    let mut app = TestApp::spawn_with(with_env(&[("LINKHUB_SECRET_KEY", &key)])).await;
+    let id = app
+        .linked_account("owner-legacy", "sk_legacy_value_1234")
+        .await;
+    let shown: Value =
+        serde_json::from_str(&cli_ok(&app, &["project", "show", "--json"])).expect("JSON");
+    let project = shown["project_id"]
+        .as_str()
+        .expect("project id")
+        .to_string();
+    let webhook_secret = shown["webhook_secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
+    app.stop();
+    // The database as a server before this change left it.
+    let account_secrets = serde_json::json!({
+        "api_key": legacy_seal(&key, &format!("account/{id}/api_key"), "sk_legacy_value_1234")
+    })
+    .to_string();
+    let project_secret = legacy_seal(
+        &key,
+        &format!("project/{project}/webhook_secret"),
+        &webhook_secret,
+    );
+    app.sql(&[
+        &format!("UPDATE accounts SET secrets = '{account_secrets}' WHERE id = '{id}'"),
+        &format!(
+            "UPDATE projects SET webhook_secret_enc = '{project_secret}' WHERE id = '{project}'"
+        ),
+    ])
+    .await;
+    app.restart();
+    let (census_before, current) = census(&app);
+    assert_eq!(census_before["legacy"].as_u64(), Some(2), "{census_before}");
+    assert_eq!(
+        shown_secret(&app, "owner-legacy", &id).await,
+        redact("sk_legacy_value_1234")
+    );
+    let out = cli_ok(&app, &["keys", "re-encrypt"]);
+    assert!(out.contains(": 2;"), "{out}");
+    let (after, _) = census(&app);
+    assert_eq!(
+        after
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>()),
+        Some(vec![current]),
+        "{after}"
+    );
+    assert_eq!(
+        shown_secret(&app, "owner-legacy", &id).await,
+        redact("sk_legacy_value_1234")
+    );
+    let shown: Value =
+        serde_json::from_str(&cli_ok(&app, &["project", "show", "--json"])).expect("JSON");
+    assert_eq!(shown["webhook_secret"], webhook_secret.as_str());
+}
