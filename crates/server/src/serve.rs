@@ -12,7 +12,10 @@
 //!   after reading all of it (a refusal mid-head would close a socket the client is still
 //!   writing to, and its reset can destroy the answer before the client reads it);
 //! - [`JsonAnswers`], around each connection's socket, replaces the bare answers hyper
-//!   writes itself with the same status and the JSON error body.
+//!   writes itself with the same status and the JSON error body. It recognises one only as
+//!   a whole write (hyper flushes each answer before it reads the next head): behind a
+//!   pipelined answer still waiting for a full socket, hyper's bare answer would go out
+//!   unchanged, still with its status.
 
 use std::future::Future;
 use std::io::IoSlice;
