@@ -366,6 +366,13 @@ async fn open(g: &Global, r: &Resolved) -> Result<(SecretKey, Db, Project), Fail
     let db = db::connect(url.as_deref(), &r.data_dir)
         .await
         .map_err(|e| fail(1, format!("database: {e}")))?;
+    if db.backend == db::Backend::Postgres && keys.from_data_dir {
+        tracing::warn!(
+            "the encryption key is this data folder's own secret.key: every server on this \
+             database needs the same keys (set LINKHUB_SECRET_KEY or LINKHUB_SECRET_KEY_FILE; \
+             see docs/deploy.md)"
+        );
+    }
     let configured = project::Configured {
         api_key: api_key.as_deref(),
         webhook_secret: webhook_secret.as_deref(),

@@ -64,6 +64,8 @@ pub struct FileSecrets {
 pub struct Keys {
     pub key: SecretKey,
     pub source: String,
+    /// Whether they are the data folder's own `secret.key` (no keys configured).
+    pub from_data_dir: bool,
 }
 
 /// Reads a secret's file: its text without surrounding whitespace, not empty.
@@ -99,6 +101,7 @@ pub fn encryption_keys(
             .map(|key| Keys {
                 key,
                 source: format!("the key file {}", path.display()),
+                from_data_dir: false,
             })
             .map_err(|e| e.to_string())
     };
@@ -110,6 +113,7 @@ pub fn encryption_keys(
             .map(|key| Keys {
                 key,
                 source: SECRET_KEY_ENV.to_string(),
+                from_data_dir: false,
             })
             .map_err(|e| format!("{SECRET_KEY_ENV}: {e}"));
     }
@@ -121,6 +125,7 @@ pub fn encryption_keys(
         .map(|key| Keys {
             key,
             source: format!("the data folder's key file {}", path.display()),
+            from_data_dir: true,
         })
         .map_err(|e| e.to_string())
 }
