@@ -420,6 +420,7 @@ async fn link_generate(
     let session = sessions::create_session(
         &state.db,
         Some(&state.sessions),
+        &state.catalog,
         &state.project,
         &state.settings.public_url,
         CreateConnectSession {
