@@ -8,7 +8,7 @@ use std::path::Path;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::webhooks::{Received, receiver, verify, wait_for};
+use support::webhooks::{Received, receiver, verify};
 use support::{Options, Reply, TestApp, send};
 
 /// The test catalog plus a second HRIS connector (`peoplebase`), so a category step can be
@@ -35,7 +35,8 @@ impl Catalog {
         let logo = std::fs::read_to_string(people.join("logo.svg")).expect("logo");
         std::fs::write(
             people.join("logo.svg"),
-            logo.replace("Acme HR", "PeopleBase").replace("acme hr", "PeopleBase"),
+            logo.replace("Acme HR", "PeopleBase")
+                .replace("acme hr", "PeopleBase"),
         )
         .expect("write logo");
         Catalog(dir)
@@ -662,4 +663,107 @@ async fn a_step_handed_to_a_colleague_is_waited_for_then_done() {
         states(&onboarding(&s, &stranger).await),
         ["todo", "todo", "todo"]
     );
+}
+
+#[tokio::test]
+async fn the_console_builds_a_plan_and_shows_hand_offs() {
+    let (s, _, _c) = spawn().await;
+    let c = s.console().await;
+    let csrf = c.csrf.clone();
+    let base = [
+        ("csrf", csrf.as_str()),
+        ("owner_id", "cons-1"),
+        ("owner_name", "Console Co"),
+        ("username", "ops@console.test"),
+        ("category", ""),
+        ("expires_days", ""),
+    ];
+    // "Add a step" shows the form again with a row to fill in, labelled.
+    let mut form = base.to_vec();
+    form.push(("step_action", "add"));
+    let (status, html) = c.post("/console/link", &form).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<label for=\"step0_target\">"), "{html}");
+    assert!(html.contains("Move step 1 up"));
+    // Three steps, the last moved first and back again.
+    let mut form = base.to_vec();
+    form.extend([
+        ("step0_target", "provider:docsign"),
+        ("step0_label", ""),
+        ("step1_target", "category:hris"),
+        ("step1_label", "Your HR system"),
+        ("step2_target", "provider:oauthy"),
+        ("step2_optional", "on"),
+        ("step2_label", ""),
+        ("step_action", "up:1"),
+    ]);
+    let (status, html) = c.post("/console/link", &form).await;
+    assert_eq!(status, 200);
+    let hris = html
+        .find("value=\"category:hris\" selected")
+        .expect("hris chosen");
+    let docsign = html
+        .find("value=\"provider:docsign\" selected")
+        .expect("docsign chosen");
+    assert!(hris < docsign, "moved up");
+    let steps = [
+        ("step0_target", "category:hris"),
+        ("step0_label", "Your HR system"),
+        ("step1_target", "provider:docsign"),
+        ("step1_label", ""),
+        ("step2_target", "provider:oauthy"),
+        ("step2_optional", "on"),
+        ("step2_label", ""),
+    ];
+    let mut form = base.to_vec();
+    form.extend(steps);
+    let (status, html) = c.post("/console/link/review", &form).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("HRIS (any connector)"), "{html}");
+    assert!(
+        html.contains("name=\"step2_optional\""),
+        "carried to Generate"
+    );
+    // An inactive connector is refused, naming the row.
+    let mut bad = base.to_vec();
+    bad.extend([("step0_target", "provider:legacy"), ("step0_label", "")]);
+    let (status, html) = c.post("/console/link/review", &bad).await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("Step 1: This connector is not active"),
+        "{html}"
+    );
+
+    let (status, html) = c.post("/console/link/generate", &form).await;
+    assert_eq!(status, 200, "{html}");
+    let token = html
+        .split("#token=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("auth link")
+        .to_string();
+    let p = onboarding(&s, &token).await;
+    assert_eq!(states(&p), ["todo", "todo", "todo"]);
+    assert_eq!(p["steps"][0]["category"], "hris");
+    assert_eq!(p["steps"][0]["label"], "Your HR system");
+    assert_eq!(p["steps"][2]["optional"], true);
+
+    // An account linked through a hand-off shows who handed it off.
+    let r = send(
+        s.hub(Method::POST, "/hub/handoffs", &token)
+            .json(&json!({"provider": "docsign"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let colleague = r.body["auth_link_url"]
+        .as_str()
+        .and_then(|l| l.split_once("#token="))
+        .map(|(_, t)| t.to_string())
+        .expect("token");
+    let id = link_docsign(&s, &colleague).await.id();
+    let (_, _, html) = c.get("/console/accounts").await;
+    assert!(html.contains("via hand-off from"), "{html}");
+    assert!(html.contains("ops@console.test"), "{html}");
+    let (_, _, html) = c.get(&format!("/console/accounts/{id}")).await;
+    assert!(html.contains("via hand-off from"), "{html}");
 }
