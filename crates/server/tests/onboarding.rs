@@ -767,3 +767,50 @@ async fn the_console_builds_a_plan_and_shows_hand_offs() {
     let (_, _, html) = c.get(&format!("/console/accounts/{id}")).await;
     assert!(html.contains("via hand-off from"), "{html}");
 }
+
+#[tokio::test]
+async fn the_cli_makes_a_session_with_a_plan() {
+    let (s, _, _c) = spawn().await;
+    let out = s.cli(&[
+        "session",
+        "create",
+        "--owner-id",
+        "cli-1",
+        "--owner-name",
+        "Cli Co",
+        "--step",
+        "category:hris",
+        "--step",
+        "provider:docsign:optional",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(states(&v["onboarding"]), ["todo", "todo"]);
+    assert_eq!(v["onboarding"]["steps"][1]["optional"], true);
+    // The same plan through the API is the same plan.
+    let (_, answer) = session_with(
+        &s,
+        "cli-1",
+        json!([{"category": "hris"}, {"provider": "docsign", "optional": true}]),
+    )
+    .await;
+    assert_eq!(answer["onboarding"]["plan_id"], v["onboarding"]["plan_id"]);
+    // A step the catalog lacks is refused with the step named (exit 2).
+    let out = s.cli(&[
+        "session",
+        "create",
+        "--owner-id",
+        "cli-1",
+        "--owner-name",
+        "Cli Co",
+        "--step",
+        "provider:nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("onboarding[0].provider"));
+}

@@ -416,7 +416,7 @@ fn connector_choices(state: &AppState) -> ConnectorChoices {
         .filter(|c| c.summary.active)
         .map(|c| (c.key.clone(), c.summary.name.clone()))
         .collect();
-    choices.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    choices.sort_by_key(|(_, name)| name.to_lowercase());
     choices
 }
 
