@@ -101,7 +101,7 @@ pub async fn create_handoff(
         ));
     }
     let max = i64::from(MAX_HANDOFFS_PER_SESSION);
-    // Two tries: a concurrent hand-off of the same session may take the number counted.
+    // A few tries: a concurrent hand-off of the same session may take the number counted.
     for _ in 0..3 {
         let made = store::count_from(&state.db, &session.id).await?;
         if made >= max {

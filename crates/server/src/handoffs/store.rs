@@ -67,15 +67,21 @@ pub async fn by_id(db: &Db, project_id: &str, id: &str) -> ApiResult<Option<Hand
     .await?)
 }
 
-/// The hand-offs with these ids (for a page of accounts).
+/// The hand-offs with these ids (for a page of accounts), in one query.
 pub async fn by_ids(db: &Db, project_id: &str, ids: &[String]) -> ApiResult<Vec<HandoffRow>> {
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(h) = by_id(db, project_id, id).await? {
-            out.push(h);
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM handoffs WHERE project_id = $1 AND id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, HandoffRow>(&sql).bind(project_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(&db.pool).await?)
 }
 
 /// Inserts a hand-off as its session's `seq`-th. Required: refused when the session has

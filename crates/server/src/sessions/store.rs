@@ -137,13 +137,8 @@ pub async fn by_id(db: &Db, id: &str) -> ApiResult<Option<Session>> {
     .transpose()
 }
 
-/// Stores a new session under the hash of its token.
-pub async fn insert(db: &Db, s: &Session, token_hash: &str) -> ApiResult<()> {
-    db.write(insert_write(s, token_hash)).await?;
-    Ok(())
-}
-
-/// The statement that stores a new session (parameters named after its columns).
+/// The statement that stores a new session under the hash of its token (parameters named
+/// after its columns).
 pub fn insert_write(s: &Session, token_hash: &str) -> Write {
     let categories = s
         .categories
