@@ -478,17 +478,31 @@ fn check_link(
         match crate::onboarding::plan::check(catalog, &steps) {
             Ok(plan) => Some(plan.steps),
             Err(problems) => {
+                // `onboarding[2]` (a plan index) → "step 3" (the builder's row number).
+                let row_of = |index: &str| {
+                    index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| rows.get(n))
+                        .map(|(row, _)| row + 1)
+                };
                 let message = problems
                     .iter()
                     .map(|(field, problem)| {
-                        // `onboarding[2].provider` → "Step 3"; the builder's row number.
                         let step = field
                             .strip_prefix("onboarding[")
                             .and_then(|r| r.split(']').next())
-                            .and_then(|n| n.parse::<usize>().ok())
-                            .and_then(|n| rows.get(n))
-                            .map(|(row, _)| format!("Step {}: ", row + 1))
+                            .and_then(row_of)
+                            .map(|n| format!("Step {n}: "))
                             .unwrap_or_default();
+                        let problem = match problem.strip_prefix("Same as onboarding[") {
+                            Some(rest) => rest
+                                .split(']')
+                                .next()
+                                .and_then(row_of)
+                                .map_or_else(|| problem.clone(), |n| format!("Same as step {n}")),
+                            None => problem.clone(),
+                        };
                         format!("{step}{problem}.")
                     })
                     .collect::<Vec<_>>()

@@ -265,8 +265,12 @@ pub fn link_form(
                 }
             }
         }
-        form.lhc-form method="post" action="/console/link/review" novalidate data-default-submit="next" {
+        form.lhc-form method="post" action="/console/link/review" novalidate {
             input type="hidden" name="csrf" value=(csrf);
+            // Enter in a field submits the form with its first submit button: this one, so it
+            // goes on to the review, not to a plan builder button. The visible "Next" below
+            // does the same for a mouse, a keyboard and a screen reader.
+            button.lhc-default-submit type="submit" tabindex="-1" aria-hidden="true" { "Next" }
             (text_field(&Field { name: "owner_id", label: "Origin owner ID",
                 hint: Some("The user's or company's id in your system, e.g. a UUID."),
                 value: &v.owner_id, required: true }, "text", errors))

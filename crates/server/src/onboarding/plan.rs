@@ -126,7 +126,7 @@ pub fn check(
             if let Some(first) = seen.get(&key) {
                 problems
                     .entry(at.clone())
-                    .or_insert_with(|| format!("Repeats step {first}"));
+                    .or_insert_with(|| format!("Same as onboarding[{first}]"));
             } else {
                 seen.insert(key, i);
             }
@@ -218,7 +218,7 @@ mod tests {
         assert!(problems["onboarding[4]"].contains("not both"));
         assert!(problems["onboarding[5]"].contains("exactly one"));
         assert!(problems["onboarding[6].label"].contains("80"));
-        assert!(problems["onboarding[7]"].contains("Repeats step 0"));
+        assert_eq!(problems["onboarding[7]"], "Same as onboarding[0]");
         assert!(!problems.values().any(|m| m.contains("nope")), "no echo");
     }
 
