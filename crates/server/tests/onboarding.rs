@@ -604,6 +604,13 @@ async fn a_step_handed_to_a_colleague_is_waited_for_then_done() {
     )
     .await
     .assert_error(400);
+    let r = send(
+        s.hub(Method::POST, "/hub/handoffs", &token)
+            .json(&json!({"provider": "docsign", "expires_in": 30 * 24 * 3600 + 1})),
+    )
+    .await;
+    r.assert_error(400);
+    assert!(r.body["fields"]["expires_in"].is_string(), "{}", r.body);
 
     let r = send(
         s.hub(Method::POST, "/hub/handoffs", &token)
@@ -613,6 +620,15 @@ async fn a_step_handed_to_a_colleague_is_waited_for_then_done() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["provider"], "docsign");
     assert_eq!(r.body["remaining"], 4);
+    let at = |field: &str| {
+        time::OffsetDateTime::parse(
+            r.body[field].as_str().expect("time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+        .unix_timestamp()
+    };
+    assert_eq!(at("expires_at") - at("created_at"), 7 * 24 * 3600, "7 days");
     let link = r.body["auth_link_url"].as_str().expect("link");
     let colleague = link.split_once("#token=").expect("token").1.to_string();
     let p = onboarding(&s, &token).await;
