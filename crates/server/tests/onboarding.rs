@@ -402,9 +402,30 @@ async fn completing_a_plan_sends_one_signed_connect_session_completed() {
             {"id": doc.id(), "provider": "docsign"}
         ])
     );
+    // An owner who already has every account finds the plan complete at once: recorded
+    // by the first session that shows it, with one webhook.
+    let plain = s.token("pre1").await;
+    assert_eq!(link_hris(&s, &plain, "peoplebase").await.status, 201);
+    assert_eq!(link_docsign(&s, &plain).await.status, 201);
+    let (_, first) = session_with(&s, "pre1", plan()).await;
+    assert_eq!(first["onboarding"]["completed"], true, "{first}");
+    assert!(first["onboarding"]["completed_at"].is_string());
+    let (_, second) = session_with(&s, "pre1", plan()).await;
+    assert_eq!(
+        second["onboarding"]["completed_at"],
+        first["onboarding"]["completed_at"]
+    );
+    let all = events_of(&got, "connect_session.completed", 2).await;
+    let pre: Vec<_> = all
+        .iter()
+        .filter(|(_, b)| b["data"]["origin_owner_id"] == "pre1")
+        .collect();
+    assert_eq!(pre.len(), 1, "{all:?}");
+    assert_eq!(pre[0].1["data"]["id"], first["id"]);
+
     // The account events are unchanged for StackOne clients.
-    let created = events_of(&got, "account.created", 2).await;
-    assert_eq!(created.len(), 2);
+    let created = events_of(&got, "account.created", 4).await;
+    assert_eq!(created.len(), 4);
     assert!(
         created
             .iter()
