@@ -33,6 +33,17 @@ pub enum ApiError {
         message: Text,
         fields: BTreeMap<String, Text>,
     },
+    /// A credential check that does not let the values be stored, already in the user's
+    /// words (see [`crate::verify::gate`]): a refusal (400, messages on the fields) or a
+    /// provider that did not answer (502/504).
+    #[error("credential check: {code}")]
+    Check {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        fields: BTreeMap<String, String>,
+        provider_response: Option<serde_json::Value>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,6 +77,7 @@ impl ApiError {
         match self {
             ApiError::Status { status, .. } => *status,
             ApiError::Fields { .. } | ApiError::UserFields { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Check { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,6 +114,19 @@ impl ApiError {
                     code: None,
                 }
             }
+            ApiError::Check {
+                code,
+                message,
+                fields,
+                provider_response,
+                ..
+            } => ErrorBody {
+                status_code,
+                message: message.clone(),
+                provider_response: provider_response.clone(),
+                fields: (!fields.is_empty()).then(|| fields.clone()),
+                code: Some((*code).to_owned()),
+            },
             ApiError::Internal(_) => ErrorBody {
                 status_code,
                 message: "Internal server error".into(),

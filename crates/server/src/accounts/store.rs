@@ -37,6 +37,10 @@ pub struct AccountRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the credentials were last checked with the provider (never: `None`).
+    pub last_checked_at: Option<i64>,
+    /// What that check found ([`crate::verify::Outcome::kind`]).
+    pub last_check: Option<String>,
 }
 
 /// An `accounts` row as stored (JSON columns as text).
@@ -58,11 +62,13 @@ struct AccountRecord {
     version: i64,
     created_at: i64,
     updated_at: i64,
+    last_checked_at: Option<i64>,
+    last_check: Option<String>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, project_id, provider, integration_id, origin_owner_id, \
     origin_owner_name, origin_username, label, metadata, status, status_reasons, \
-    setup_information, secrets, version, created_at, updated_at";
+    setup_information, secrets, version, created_at, updated_at, last_checked_at, last_check";
 
 impl TryFrom<AccountRecord> for AccountRow {
     type Error = ApiError;
@@ -105,6 +111,8 @@ impl TryFrom<AccountRecord> for AccountRow {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            last_checked_at: r.last_checked_at,
+            last_check: r.last_check,
         })
     }
 }
@@ -320,15 +328,19 @@ fn bind_account(w: Write, a: &AccountRow, single_key: Option<String>) -> Write {
         .bind("version", a.version)
         .bind("created_at", a.created_at)
         .bind("updated_at", a.updated_at)
+        .bind("last_checked_at", a.last_checked_at)
+        .bind("last_check", &a.last_check)
         .bind("single_key", single_key)
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO accounts (id, project_id, provider, integration_id, \
     origin_owner_id, origin_owner_name, origin_username, label, metadata, status, \
-    status_reasons, setup_information, secrets, version, created_at, updated_at, single_key) ";
+    status_reasons, setup_information, secrets, version, created_at, updated_at, \
+    last_checked_at, last_check, single_key) ";
 const INSERT_VALUES: &str = ":id, :project_id, :provider, :integration_id, :origin_owner_id, \
     :origin_owner_name, :origin_username, :label, :metadata, :status, :status_reasons, \
-    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key";
+    :setup_information, :secrets, :version, :created_at, :updated_at, :last_checked_at, \
+    :last_check, :single_key";
 
 /// Inserts a new account with its `account.created` event. The insert is required: with
 /// `multiple`, always made; without, only when the owner has no account for the provider
@@ -361,7 +373,8 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
         Write::new().require(
             "UPDATE accounts SET integration_id = :integration_id, status = :status, \
              status_reasons = :status_reasons, setup_information = :setup_information, \
-             secrets = :secrets, version = version + 1, updated_at = :updated_at \
+             secrets = :secrets, version = version + 1, updated_at = :updated_at, \
+             last_checked_at = :last_checked_at, last_check = :last_check \
              WHERE id = :id AND project_id = :project_id AND origin_owner_id = :origin_owner_id \
              AND provider = :provider",
         ),
@@ -369,6 +382,36 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
         None,
     )
     .then(crate::webhooks::store::enqueue(event))
+}
+
+/// A health check's finding about an account: its status and status reasons changed,
+/// with the `account.updated` event that announces it (`event`: `None` when the status did
+/// not change, and only the check's time and result are recorded). Required: refused when
+/// the account is gone or was changed since it was read at `account.version`, so a health
+/// run never overwrites an edit made meanwhile.
+pub fn record_check(account: &AccountRow, event: Option<&Event>) -> Write {
+    let w = Write::new()
+        .require(
+            "UPDATE accounts SET status = :status, status_reasons = :status_reasons, \
+             updated_at = :updated_at, last_checked_at = :last_checked_at, \
+             last_check = :last_check WHERE id = :id AND project_id = :project_id \
+             AND version = :version",
+        )
+        .bind("status", account.status.as_str())
+        .bind(
+            "status_reasons",
+            serde_json::to_string(&account.status_reasons).unwrap_or_default(),
+        )
+        .bind("updated_at", account.updated_at)
+        .bind("last_checked_at", account.last_checked_at)
+        .bind("last_check", &account.last_check)
+        .bind("id", &account.id)
+        .bind("project_id", &account.project_id)
+        .bind("version", account.version);
+    match event {
+        Some(e) => w.then(crate::webhooks::store::enqueue(e)),
+        None => w,
+    }
 }
 
 /// Deletes an account, with its `account.deleted` event. Required: refused when it is gone.

@@ -168,14 +168,22 @@ pub async fn connect_sessions(
 #[utoipa::path(get, path = "/hub/settings", tag = "hub",
     params(("x-hub-session-token" = String, Header, description = "Session token")),
     responses((status = 200, body = HubSettings), (status = 401, body = ErrorBody)))]
-pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
+pub async fn settings(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+) -> Json<HubSettings> {
+    // What this server offers beyond StackOne's protocol; the widget hides the rest.
+    let mut extensions = Vec::new();
+    if state.settings.verify.policy != crate::verify::Policy::Off {
+        extensions.push(linkhub_protocol::onboarding::extension::CREDENTIAL_CHECKS.to_owned());
+    }
     Json(HubSettings {
         enabled_features: Vec::new(),
         existing_account_id: session.account_id.clone(),
         provider: session.provider.clone(),
         expires_at: Some(rfc3339(session.expires_at)),
         scopes: session.scopes.clone().unwrap_or_default(),
-        extensions: Vec::new(),
+        extensions,
         onboarding: None,
     })
 }
