@@ -36,6 +36,10 @@ pub enum ApiError {
     /// 409/502 with a message from the provider behind the connector.
     #[error("{0}")]
     Provider(String),
+    /// 502/504 `provider_unavailable`: the server could not check the credentials with the
+    /// provider (it did not answer); nothing was stored, the same request may be retried.
+    #[error("{0}")]
+    Unavailable(String),
     /// 5xx or anything else unexpected.
     #[error("server error {status}: {message}")]
     Server { status: u16, message: String },
@@ -64,6 +68,12 @@ impl ApiError {
                 fields: FieldMessages(body.to_owned()),
             },
             404 => ApiError::NotFound(message),
+            502 | 504
+                if parsed.as_ref().and_then(|b| b.code.as_deref())
+                    == Some(linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE) =>
+            {
+                ApiError::Unavailable(message)
+            }
             409 | 424 | 502
                 if parsed
                     .as_ref()
@@ -83,6 +93,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "INVALID_CREDENTIALS",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Provider(_) => "PROVIDER_ERROR",
+            ApiError::Unavailable(_) => "PROVIDER_UNAVAILABLE",
             ApiError::Server { .. } => "SERVER_ERROR",
             ApiError::Decode => "INVALID_RESPONSE",
             ApiError::Refused(_) => "BACKEND_NOT_ALLOWED",
@@ -94,7 +105,10 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ApiError::Network | ApiError::Server { .. } | ApiError::Decode
+            ApiError::Network
+                | ApiError::Server { .. }
+                | ApiError::Decode
+                | ApiError::Unavailable(_)
         )
     }
 }
@@ -111,6 +125,9 @@ struct ErrorAnswer {
     message: String,
     #[serde(default)]
     provider_response: Option<serde::de::IgnoredAny>,
+    /// Extension: `provider_unavailable`, `credentials_refused`…
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// The server's message per field key of a refused form (`fields` of the error body), read

@@ -268,6 +268,11 @@ fn ConnectorsScreen() -> impl IntoView {
                 ctx.0
                     .update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
             }
+            // What the backend offers beyond the protocol (the form reads it: credential checks).
+            if let (Some(ctx), Ok(settings)) = (shared_cfg, &settings) {
+                ctx.0
+                    .update_value(|c| c.extensions = settings.extensions.clone());
+            }
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }
     });
