@@ -68,9 +68,11 @@ impl ApiError {
                 fields: FieldMessages(body.to_owned()),
             },
             404 => ApiError::NotFound(message),
+            // The extension `code`, found in the body as sent rather than deserialized: an
+            // `Option<String>` field here would move a deserializer into the first screen.
             502 | 504
-                if parsed.as_ref().and_then(|b| b.code.as_deref())
-                    == Some(linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE) =>
+                if parsed.is_some()
+                    && body.contains(linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE) =>
             {
                 ApiError::Unavailable(message)
             }
@@ -125,9 +127,6 @@ struct ErrorAnswer {
     message: String,
     #[serde(default)]
     provider_response: Option<serde::de::IgnoredAny>,
-    /// Extension: `provider_unavailable`, `credentials_refused`…
-    #[serde(default)]
-    code: Option<String>,
 }
 
 /// The server's message per field key of a refused form (`fields` of the error body), read
@@ -528,6 +527,26 @@ mod tests {
         // Issue #17: a `200` whose body is cut short showed no way to try again.
         assert!(ApiError::Decode.is_retryable());
         assert!(!ApiError::SessionExpired.is_retryable());
+    }
+
+    #[test]
+    fn a_provider_that_did_not_answer_a_credential_check_is_its_own_retryable_error() {
+        // Issue #15: a 502/504 `provider_unavailable` (even with the provider's status in
+        // `provider_response`) is neither the provider's refusal nor a fault of the server.
+        for (status, extra) in [(504, ""), (502, r#","provider_response":{"status":503}"#)] {
+            let body = format!(
+                r#"{{"statusCode":{status},"message":"Dagster did not answer","code":"provider_unavailable"{extra}}}"#
+            );
+            let err = ApiError::from_response(status, &body);
+            assert_eq!(err, ApiError::Unavailable("Dagster did not answer".into()));
+            assert!(err.is_retryable());
+            assert_eq!(err.code(), "PROVIDER_UNAVAILABLE");
+        }
+        // Without the code, a 504 stays a server error.
+        assert!(matches!(
+            ApiError::from_response(504, r#"{"statusCode":504,"message":"m"}"#),
+            ApiError::Server { status: 504, .. }
+        ));
     }
 
     #[test]

@@ -138,13 +138,9 @@ pub fn LinkingForm(
                     apply_error(err, ctx, banner, outcome);
                     // The provider's per-field messages: focus the first, whose message
                     // (its description) is then read out.
-                    let refused = ctx.server_errors.with_untracked(|e| {
-                        e.keys()
-                            .map(|k| (k.clone(), linkhub_protocol::validate::FieldError::Required))
-                            .collect::<BTreeMap<_, _>>()
-                    });
+                    let refused = ctx.server_errors.get_untracked();
                     if !refused.is_empty() {
-                        focus_first_invalid(&refused, config);
+                        focus_first_invalid(|k| refused.contains_key(k), config);
                     }
                 }
             }
@@ -166,7 +162,7 @@ pub fn LinkingForm(
         let errors = config.with_value(|c| form::form_errors(c, &values, &BrowserPatterns));
         if !errors.is_empty() {
             banner.set(Some(Banner::FixFields));
-            focus_first_invalid(&errors, config);
+            focus_first_invalid(|k| errors.contains_key(k), config);
             return;
         }
         // Re-authenticating through OAuth sends every value: the provider flow needs them all.
@@ -392,14 +388,11 @@ fn apply_error(
 }
 
 /// Moves focus to the first field (in form order) with an error.
-fn focus_first_invalid(
-    errors: &BTreeMap<String, linkhub_protocol::validate::FieldError>,
-    config: StoredValue<ConnectorConfig>,
-) {
+fn focus_first_invalid(invalid: impl Fn(&str) -> bool, config: StoredValue<ConnectorConfig>) {
     let first = config.with_value(|c| {
         c.config_fields
             .iter()
-            .find(|f| errors.contains_key(&f.key))
+            .find(|f| invalid(&f.key))
             .map(|f| f.key.clone())
     });
     #[cfg(target_arch = "wasm32")]

@@ -637,6 +637,16 @@ async fn health_flips_an_account_to_error_and_back_with_signed_webhooks() {
     let report = verify_all(&s.app, &allow);
     assert_eq!(report[0]["status"], "active", "{report}");
 
+    // The console shows each account's last check and its result.
+    let console = s.app.console().await;
+    let (status, _, page) = console.get("/console/accounts").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(">Last check<"), "{page}");
+    assert!(page.contains("lhc-check--ok"), "{page}");
+    let (_, _, page) = console.get(&format!("/console/accounts/{id}")).await;
+    assert!(page.contains("Last credential check"), "{page}");
+    assert!(page.contains(">accepted<"), "{page}");
+
     let got = wait_for(&got, 3, 30).await;
     assert_eq!(
         events(&secret, &got, GOOD),

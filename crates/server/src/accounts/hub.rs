@@ -134,8 +134,14 @@ pub async fn create_account(
         return stored.answer(&idem);
     }
     // A retry of a request answered by another process (or before a restart) gets that
-    // answer without its credentials being checked with the provider again.
-    if let Stored::Answered(answer) = idempotency::stored(&state.db, &idem).await? {
+    // answer without its credentials being checked with the provider again (only looked up
+    // when there is a check to spare: otherwise the write finds the key claimed).
+    let checked = state.checker.settings.policy != crate::verify::Policy::Off
+        && state
+            .catalog
+            .get(&req.integration_id)
+            .is_some_and(|c| c.definition.check.is_some());
+    if checked && let Stored::Answered(answer) = idempotency::stored(&state.db, &idem).await? {
         return Ok(answer);
     }
     for _ in 0..2 {
