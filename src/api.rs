@@ -72,7 +72,9 @@ impl ApiError {
             // `Option<String>` field here would move a deserializer into the first screen.
             502 | 504
                 if parsed.is_some()
-                    && body.contains(linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE) =>
+                    && body.contains(
+                        linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE,
+                    ) =>
             {
                 ApiError::Unavailable(message)
             }

@@ -49,13 +49,18 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
     println!("  API description: {public_url}/openapi.json");
     println!("  Credential checks: try \"linkhub Sandbox\" with sandbox_good, sandbox_bad or");
     println!("  sandbox_slow. Then revoke sandbox_good and re-check the linked accounts:");
-    println!("    linkhub-server --data-dir {0} sandbox revoke", data_dir.display());
+    println!(
+        "    linkhub-server --data-dir {0} sandbox revoke",
+        data_dir.display()
+    );
     println!(
         "    linkhub-server --data-dir {0} --catalog {1} --public-url {public_url} accounts verify --all",
         data_dir.display(),
         root().join("catalog").display()
     );
-    println!("  (`cargo run -p linkhub-server --` for linkhub-server; `sandbox restore` undoes it)");
+    println!(
+        "  (`cargo run -p linkhub-server --` for linkhub-server; `sandbox restore` undoes it)"
+    );
     println!("  Stop with Ctrl-C; a second run reuses the data.");
     println!();
 

@@ -562,8 +562,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 allow_http: *allow_http,
                 ..crate::verify::VerifyArgs::default()
             };
-            let settings =
-                crate::verify::VerifySettings::resolve(&args, &f.verify()).map_err(|e| fail(2, e))?;
+            let settings = crate::verify::VerifySettings::resolve(&args, &f.verify())
+                .map_err(|e| fail(2, e))?;
             // `{self}` checks (the sandbox) go to the running server.
             let public_url = g
                 .public_url
@@ -731,8 +731,8 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
             format!("--examples-dir {} is not a folder", dir.display()),
         ));
     }
-    let verify =
-        crate::verify::VerifySettings::resolve(&args.verify, &f.verify()).map_err(|e| fail(2, e))?;
+    let verify = crate::verify::VerifySettings::resolve(&args.verify, &f.verify())
+        .map_err(|e| fail(2, e))?;
     let settings = Settings {
         verify,
         public_url,

@@ -72,7 +72,8 @@ async fn provider() -> Provider {
                     .unwrap_or_default()
                     .to_owned();
                 if d.load(Ordering::SeqCst) {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, "<html>oops</html>").into_response();
+                    return (StatusCode::INTERNAL_SERVER_ERROR, "<html>oops</html>")
+                        .into_response();
                 }
                 if org == "missing" {
                     return (
@@ -279,7 +280,10 @@ async fn refusals_name_the_wrong_fields_in_the_users_language_and_store_nothing(
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
     assert_eq!(r.body["code"], "credentials_refused");
-    assert_eq!(r.body["fields"]["token"], "Fake Provider a refusé ce jeton.");
+    assert_eq!(
+        r.body["fields"]["token"],
+        "Fake Provider a refusé ce jeton."
+    );
     assert_eq!(r.body["provider_response"]["status"], 401);
 
     let r = s
@@ -319,7 +323,12 @@ async fn refusals_name_the_wrong_fields_in_the_users_language_and_store_nothing(
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(r.body.to_string().len() < 4096, "a short answer");
 
-    assert!(s.app.list_accounts("?origin_owner_id=o-refused").await.is_empty());
+    assert!(
+        s.app
+            .list_accounts("?origin_owner_id=o-refused")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -349,8 +358,15 @@ async fn a_provider_that_fails_or_hangs_or_redirects_is_unavailable_and_nothing_
         .link(&token, "fake", creds("acme", "tok_hang"))
         .send()
         .await;
-    assert_eq!((r.status, &r.body["code"]), (504, &json!("provider_unavailable")));
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (504, &json!("provider_unavailable"))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
     // A redirect (to another port) is never followed.
     let r = s
         .app
@@ -359,7 +375,12 @@ async fn a_provider_that_fails_or_hangs_or_redirects_is_unavailable_and_nothing_
         .await;
     assert_eq!(r.status, 502, "{}", r.body);
     assert_eq!(r.body["provider_response"]["status"], 302);
-    assert!(s.app.list_accounts("?origin_owner_id=o-down").await.is_empty());
+    assert!(
+        s.app
+            .list_accounts("?origin_owner_id=o-down")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -384,7 +405,12 @@ async fn checks_never_leave_the_declared_hosts_nor_reach_private_addresses_unall
     assert_eq!(r.status, 400, "{}", r.body);
     assert_eq!(r.body["code"], "credentials_not_allowed");
     assert_eq!(s.provider.hits.load(Ordering::SeqCst), 0, "never contacted");
-    assert!(s.app.list_accounts("?origin_owner_id=o-fenced").await.is_empty());
+    assert!(
+        s.app
+            .list_accounts("?origin_owner_id=o-fenced")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -416,7 +442,10 @@ async fn best_effort_stores_an_unreachable_providers_account_unverified() {
     assert_eq!(r.status, 201, "{}", r.body);
     let account = s.app.api_get(&format!("/accounts/{}", r.id())).await.body;
     assert_eq!(account["status"], "active");
-    assert_eq!(account["status_reasons"][0]["code"], "unverified", "{account}");
+    assert_eq!(
+        account["status_reasons"][0]["code"], "unverified",
+        "{account}"
+    );
     assert!(
         account["status_reasons"][0]["description"]
             .as_str()
@@ -432,7 +461,10 @@ async fn best_effort_stores_an_unreachable_providers_account_unverified() {
         .link(&token, "gone", creds("acme", GOOD))
         .send()
         .await;
-    assert_eq!((r.status, &r.body["code"]), (502, &json!("provider_unavailable")));
+    assert_eq!(
+        (r.status, &r.body["code"]),
+        (502, &json!("provider_unavailable"))
+    );
     assert!(strict.app.list_accounts("").await.is_empty());
 
     // `off`: nothing is checked, nor offered to the widget.
@@ -486,7 +518,10 @@ async fn a_retry_under_the_same_key_checks_again_after_an_outage_and_replays_a_s
         .await;
     assert_eq!((again.status, again.id()), (201, retry.id()));
     assert_eq!(s.provider.hits.load(Ordering::SeqCst), hits);
-    assert_eq!(s.app.list_accounts("?origin_owner_id=o-idem").await.len(), 1);
+    assert_eq!(
+        s.app.list_accounts("?origin_owner_id=o-idem").await.len(),
+        1
+    );
     // A refusal under a key is that key's answer.
     let bad = s
         .app
@@ -553,7 +588,14 @@ fn webhook_secret(s: &TestApp) -> String {
 }
 
 fn verify_all(s: &TestApp, extra: &[&str]) -> Value {
-    let mut args = vec!["accounts", "verify", "--all", "--json", "--public-url", &s.base];
+    let mut args = vec![
+        "accounts",
+        "verify",
+        "--all",
+        "--json",
+        "--public-url",
+        &s.base,
+    ];
     args.extend_from_slice(extra);
     let out = s.cli(&args);
     assert!(
@@ -693,7 +735,11 @@ async fn the_sandbox_refuses_its_bad_key_accepts_the_good_one_and_times_out_on_t
         "{}",
         slow.body
     );
-    assert!(s.list_accounts("?origin_owner_id=o-sandbox").await.is_empty());
+    assert!(
+        s.list_accounts("?origin_owner_id=o-sandbox")
+            .await
+            .is_empty()
+    );
     let good = s.link(&token, "sandbox", key("sandbox_good")).send().await;
     assert_eq!(good.status, 201, "{}", good.body);
     // Dagster, unreachable from a test (its name does not resolve here, or is refused),
@@ -711,13 +757,16 @@ async fn the_sandbox_refuses_its_bad_key_accepts_the_good_one_and_times_out_on_t
         assert_eq!(a["status_reasons"][0]["code"], "unverified", "{a}");
     } else {
         // A machine whose network answers for any name: the provider was reached.
-        assert!([400, 502, 504].contains(&dagster.status), "{}", dagster.body);
+        assert!(
+            [400, 502, 504].contains(&dagster.status),
+            "{}",
+            dagster.body
+        );
     }
 }
 
 #[tokio::test]
-async fn accounts_verify_after_a_sandbox_revoke_turns_the_account_to_error_with_a_signed_webhook()
-{
+async fn accounts_verify_after_a_sandbox_revoke_turns_the_account_to_error_with_a_signed_webhook() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

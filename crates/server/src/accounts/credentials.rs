@@ -112,7 +112,14 @@ pub async fn check_credentials(
     use crate::verify::gate::{Gate, gate};
     use crate::verify::words::REASON_UNVERIFIED;
     use linkhub_protocol::api::StatusReason;
-    match gate(&state.checker, &c.definition, values, crate::i18n::current()).await {
+    match gate(
+        &state.checker,
+        &c.definition,
+        values,
+        crate::i18n::current(),
+    )
+    .await
+    {
         Gate::Store {
             unverified,
             outcome,

@@ -114,7 +114,9 @@ pub async fn verify(
             ..row.clone()
         };
         let event = changed.then(|| updated.event(catalog, WebhookEventType::AccountUpdated));
-        let written = db.write(store::record_check(&updated, event.as_ref())).await?;
+        let written = db
+            .write(store::record_check(&updated, event.as_ref()))
+            .await?;
         // Refused: edited or deleted meanwhile; its new values are checked next time.
         let (status, changed) = match written {
             Written::Done(_) => (updated.status, changed),

@@ -102,8 +102,7 @@ pub async fn link(
         };
         let (status, account, account_write) = match existing {
             None => {
-                let account =
-                    new_account(state, session, connector, values, extra_secrets, check);
+                let account = new_account(state, session, connector, values, extra_secrets, check);
                 let event = account.event(&state.catalog, WebhookEventType::AccountCreated);
                 let w = store::insert(&account, session.multiple, &event);
                 (StatusCode::CREATED, account, w)
