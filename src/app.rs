@@ -268,10 +268,13 @@ fn ConnectorsScreen() -> impl IntoView {
                 ctx.0
                     .update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
             }
-            // What the backend offers beyond the protocol (the form reads it: credential checks).
+            // Whether the backend checks credentials with the provider (the form says so).
             if let (Some(ctx), Ok(settings)) = (shared_cfg, &settings) {
-                ctx.0
-                    .update_value(|c| c.extensions = settings.extensions.clone());
+                let checks = settings
+                    .extensions
+                    .iter()
+                    .any(|e| e == linkhub_protocol::onboarding::extension::CREDENTIAL_CHECKS);
+                ctx.0.update_value(|c| c.credential_checks = checks);
             }
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }

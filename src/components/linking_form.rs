@@ -97,11 +97,7 @@ pub fn LinkingForm(
     let oauth = config.with_value(|c| c.connector_type == ConnectorType::Oauth2);
     // The backend checks the values with the provider before it stores them (issue #15):
     // the wait is the provider's, and the button says so.
-    let checks = !oauth
-        && cfg
-            .extensions
-            .iter()
-            .any(|e| e == linkhub_protocol::onboarding::extension::CREDENTIAL_CHECKS);
+    let checks = !oauth && cfg.credential_checks;
     let flow = OAuthFlow::new(cfg.clone());
     let submit = Action::new_local(move |body: &CreateAccountRequest| {
         let cfg = cfg.clone();
