@@ -36,6 +36,10 @@ pub enum ApiError {
     /// 409/502 with a message from the provider behind the connector.
     #[error("{0}")]
     Provider(String),
+    /// 502/504 `provider_unavailable`: the server could not check the credentials with the
+    /// provider (it did not answer); nothing was stored, the same request may be retried.
+    #[error("{0}")]
+    Unavailable(String),
     /// 5xx or anything else unexpected.
     #[error("server error {status}: {message}")]
     Server { status: u16, message: String },
@@ -64,6 +68,16 @@ impl ApiError {
                 fields: FieldMessages(body.to_owned()),
             },
             404 => ApiError::NotFound(message),
+            // The extension `code`, found in the body as sent rather than deserialized: an
+            // `Option<String>` field here would move a deserializer into the first screen.
+            502 | 504
+                if parsed.is_some()
+                    && body.contains(
+                        linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE,
+                    ) =>
+            {
+                ApiError::Unavailable(message)
+            }
             409 | 424 | 502
                 if parsed
                     .as_ref()
@@ -83,6 +97,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "INVALID_CREDENTIALS",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Provider(_) => "PROVIDER_ERROR",
+            ApiError::Unavailable(_) => "PROVIDER_UNAVAILABLE",
             ApiError::Server { .. } => "SERVER_ERROR",
             ApiError::Decode => "INVALID_RESPONSE",
             ApiError::Refused(_) => "BACKEND_NOT_ALLOWED",
@@ -94,7 +109,10 @@ impl ApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ApiError::Network | ApiError::Server { .. } | ApiError::Decode
+            ApiError::Network
+                | ApiError::Server { .. }
+                | ApiError::Decode
+                | ApiError::Unavailable(_)
         )
     }
 }
@@ -511,6 +529,26 @@ mod tests {
         // Issue #17: a `200` whose body is cut short showed no way to try again.
         assert!(ApiError::Decode.is_retryable());
         assert!(!ApiError::SessionExpired.is_retryable());
+    }
+
+    #[test]
+    fn a_provider_that_did_not_answer_a_credential_check_is_its_own_retryable_error() {
+        // Issue #15: a 502/504 `provider_unavailable` (even with the provider's status in
+        // `provider_response`) is neither the provider's refusal nor a fault of the server.
+        for (status, extra) in [(504, ""), (502, r#","provider_response":{"status":503}"#)] {
+            let body = format!(
+                r#"{{"statusCode":{status},"message":"Dagster did not answer","code":"provider_unavailable"{extra}}}"#
+            );
+            let err = ApiError::from_response(status, &body);
+            assert_eq!(err, ApiError::Unavailable("Dagster did not answer".into()));
+            assert!(err.is_retryable());
+            assert_eq!(err.code(), "PROVIDER_UNAVAILABLE");
+        }
+        // Without the code, a 504 stays a server error.
+        assert!(matches!(
+            ApiError::from_response(504, r#"{"statusCode":504,"message":"m"}"#),
+            ApiError::Server { status: 504, .. }
+        ));
     }
 
     #[test]

@@ -268,6 +268,14 @@ fn ConnectorsScreen() -> impl IntoView {
                 ctx.0
                     .update_value(|c| c.scopes = combine_scopes(&c.scopes, &settings.scopes));
             }
+            // Whether the backend checks credentials with the provider (the form says so).
+            if let (Some(ctx), Ok(settings)) = (shared_cfg, &settings) {
+                let checks = settings
+                    .extensions
+                    .iter()
+                    .any(|e| e == linkhub_protocol::onboarding::extension::CREDENTIAL_CHECKS);
+                ctx.0.update_value(|c| c.credential_checks = checks);
+            }
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }
     });

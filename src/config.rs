@@ -35,6 +35,10 @@ pub struct HubConfig {
     pub brand_logo: Option<String>,
     /// Shown in the loader's modal (the frame's close button sits at the top corner).
     pub modal: bool,
+    /// The backend checks credentials with the provider before it stores them
+    /// (`credential_checks` in `GET /hub/settings`'s `extensions`), set once the settings
+    /// are loaded.
+    pub credential_checks: bool,
 }
 
 impl HubConfig {

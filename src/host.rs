@@ -178,6 +178,7 @@ impl InitMessage {
             brand_name: text(&self.options.brand, "name"),
             brand_logo: text(&self.options.brand, "logo"),
             modal: self.options.mode.as_deref() == Some("modal"),
+            credential_checks: false,
         };
         cfg.set_base(self.options.base_url.as_deref().unwrap_or_default());
         cfg

@@ -49,6 +49,9 @@ pub enum Banner {
     Server(u16),
     /// The provider refused with this message.
     Provider(String),
+    /// The server could not check the values with the provider (it did not answer): nothing
+    /// was stored; a retry sends them again.
+    Unavailable,
     /// An answer the widget does not understand.
     Decode,
     /// Edit mode and nothing changed.
@@ -92,6 +95,9 @@ pub fn LinkingForm(
     let provider = config.with_value(|c| c.name.clone());
 
     let oauth = config.with_value(|c| c.connector_type == ConnectorType::Oauth2);
+    // The backend checks the values with the provider before it stores them (issue #15):
+    // the wait is the provider's, and the button says so.
+    let checks = !oauth && cfg.credential_checks;
     let flow = OAuthFlow::new(cfg.clone());
     let submit = Action::new_local(move |body: &CreateAccountRequest| {
         let cfg = cfg.clone();
@@ -124,7 +130,15 @@ pub fn LinkingForm(
                 Ok(linked) => {
                     outcome.try_set(Some(Outcome::Linked(linked)));
                 }
-                Err(err) => apply_error(err, ctx, banner, outcome),
+                Err(err) => {
+                    apply_error(err, ctx, banner, outcome);
+                    // The provider's per-field messages: focus the first, whose message
+                    // (its description) is then read out.
+                    let refused = ctx.server_errors.get_untracked();
+                    if !refused.is_empty() {
+                        focus_first_invalid(|k| refused.contains_key(k), config);
+                    }
+                }
             }
         }
     });
@@ -144,7 +158,7 @@ pub fn LinkingForm(
         let errors = config.with_value(|c| form::form_errors(c, &values, &BrowserPatterns));
         if !errors.is_empty() {
             banner.set(Some(Banner::FixFields));
-            focus_first_invalid(&errors, config);
+            focus_first_invalid(|k| errors.contains_key(k), config);
             return;
         }
         // Re-authenticating through OAuth sends every value: the provider flow needs them all.
@@ -226,12 +240,28 @@ pub fn LinkingForm(
                 }
                 Banner::Decode => td!(locale, submit_decode).into_any(),
                 Banner::NothingChanged => td!(locale, nothing_changed).into_any(),
+                Banner::Unavailable => {
+                    let name = config.with_value(|c| c.name.clone());
+                    return view! {
+                        <div class="lh-form__banner" role="alert">
+                            <p>{td!(locale, check_unavailable, provider = isolated(name))}</p>
+                            <button type="submit" class="lh-button">{td!(locale, check_retry)}</button>
+                        </div>
+                    }
+                    .into_any();
+                }
             };
-            view! { <p class="lh-form__banner" role="alert">{text}</p> }
+            view! { <p class="lh-form__banner" role="alert">{text}</p> }.into_any()
         })
     };
     let oauth_name = config.with_value(|c| c.name.clone());
+    let check_name = StoredValue::new(config.with_value(|c| c.name.clone()));
     let button_text = move || match (is_edit, pending.get()) {
+        (_, true) if checks => view! {
+            <span class="lh-spinner" aria-hidden="true"></span>
+            {td!(locale, check_checking, provider = isolated(check_name.get_value()))}
+        }
+        .into_any(),
         (false, false) if oauth => {
             td!(locale, oauth_connect, name = isolated(oauth_name.clone())).into_any()
         }
@@ -267,9 +297,13 @@ pub fn LinkingForm(
             // Always in the page, so assistive technology announces the change to it.
             <p class="lh-visually-hidden" role="status" aria-live="polite">
                 {move || match (pending.get(), is_edit) {
-                    (false, _) => String::new(),
-                    (true, false) => td_string!(locale, connecting).to_string(),
-                    (true, true) => td_string!(locale, saving).to_string(),
+                    (false, _) => ().into_any(),
+                    (true, _) if checks => {
+                        td!(locale, check_checking, provider = isolated(check_name.get_value()))
+                            .into_any()
+                    }
+                    (true, false) => td_string!(locale, connecting).to_string().into_any(),
+                    (true, true) => td_string!(locale, saving).to_string().into_any(),
                 }}
             </p>
             <button
@@ -343,20 +377,18 @@ fn apply_error(
         ApiError::Network | ApiError::Refused(_) => Banner::Network,
         ApiError::Server { status, .. } => Banner::Server(status),
         ApiError::Provider(message) | ApiError::NotFound(message) => Banner::Provider(message),
+        ApiError::Unavailable(_) => Banner::Unavailable,
         ApiError::Decode => Banner::Decode,
     };
     banner.try_set(Some(next));
 }
 
 /// Moves focus to the first field (in form order) with an error.
-fn focus_first_invalid(
-    errors: &BTreeMap<String, linkhub_protocol::validate::FieldError>,
-    config: StoredValue<ConnectorConfig>,
-) {
+fn focus_first_invalid(invalid: impl Fn(&str) -> bool, config: StoredValue<ConnectorConfig>) {
     let first = config.with_value(|c| {
         c.config_fields
             .iter()
-            .find(|f| errors.contains_key(&f.key))
+            .find(|f| invalid(&f.key))
             .map(|f| f.key.clone())
     });
     #[cfg(target_arch = "wasm32")]

@@ -42,7 +42,9 @@ export async function startServer({ catalog = env('LINKHUB_CATALOG'), extraArgs 
   apiKey ||= `lh_test_${randomBytes(16).toString('hex')}`;
   const args = ['--data-dir', dataDir, '--catalog', catalog, 'serve', '--port', '0', '--web-dir', env('LINKHUB_DIST'), ...extraArgs];
   const child = spawn(env('LINKHUB_SERVER_BIN'), args, {
-    env: { ...process.env, LINKHUB_API_KEY: apiKey, RUST_LOG: 'warn', ...extraEnv },
+    // Credential checks off unless a test asks for them (LINKHUB_VERIFY in extraEnv): the
+    // catalog's real providers must never be contacted from a test.
+    env: { ...process.env, LINKHUB_API_KEY: apiKey, RUST_LOG: 'warn', LINKHUB_VERIFY: 'off', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -58,6 +58,20 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
     println!("  {}):", key_file.display());
     println!("    {public_url}/console");
     println!("  API description: {public_url}/openapi.json");
+    println!("  Credential checks: try \"linkhub Sandbox\" with sandbox_good, sandbox_bad or");
+    println!("  sandbox_slow. Then revoke sandbox_good and re-check the linked accounts:");
+    println!(
+        "    linkhub-server --data-dir {0} sandbox revoke",
+        data_dir.display()
+    );
+    println!(
+        "    linkhub-server --data-dir {0} --catalog {1} --public-url {public_url} accounts verify --all",
+        data_dir.display(),
+        root().join("catalog").display()
+    );
+    println!(
+        "  (`cargo run -p linkhub-server --` for linkhub-server; `sandbox restore` undoes it)"
+    );
     println!("  Stop with Ctrl-C; a second run reuses the data.");
     println!();
 
@@ -67,7 +81,12 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
         .arg("--web-dir")
         .arg(web_dir)
         .arg("--examples-dir")
-        .arg(root().join("examples"));
+        .arg(root().join("examples"))
+        // Credentials are checked with the provider, but a provider that cannot be reached
+        // at all (this machine may be offline) still links, marked unverified. The sandbox
+        // connector is checked against this server itself (its own loopback address is
+        // always allowed to a `{self}` check, so no --verify-allow-private is needed).
+        .args(["--verify", "best-effort"]);
     Ok(serve)
 }
 

@@ -523,7 +523,9 @@ pub fn check_problems(
         }
         known("url", rest, &mut problems);
     } else {
-        if !url.starts_with("https://") {
+        // Plain http is declared only for self-hosted providers and tests: the server
+        // refuses to send it unless the operator allows it (`--verify-allow-http`).
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
             problems.push(format!(
                 "check.url `{url}` must start with https:// (or {{self}} for the server itself)"
             ));
@@ -545,7 +547,10 @@ pub fn check_problems(
             }
         }
         // A literal host (no placeholder in it) must match one of its own patterns.
-        let rest = url.strip_prefix("https://").unwrap_or(url);
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(url);
         let host_end = rest.find(['/', '?', '#', ':']).unwrap_or(rest.len());
         let host = &rest[..host_end];
         if placeholders(host).is_empty()

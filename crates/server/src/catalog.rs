@@ -42,6 +42,8 @@ pub struct Connector {
     pub oauth2: Option<OAuth2Settings>,
     /// The form's `html-pattern`s, compiled when the catalog is loaded.
     pub patterns: Patterns,
+    /// The definition as written (its credential `[check]` and the check's messages).
+    pub definition: Arc<pcatalog::ConnectorDefinition>,
 }
 
 /// A connector's `html-pattern` validations, compiled once (HTML whole-value anchoring)
@@ -144,6 +146,7 @@ impl Connector {
             fields,
             logo_path: Some(c.logo_path),
             oauth2: c.oauth2,
+            definition: Arc::new(c.definition),
         })
     }
 

@@ -180,6 +180,8 @@ pub struct ServeArgs {
     /// host-page Content-Security-Policy that lets them frame the hub.
     #[arg(long, env = "LINKHUB_EXAMPLES_DIR")]
     pub examples_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub verify: crate::verify::VerifyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +243,26 @@ pub enum AccountsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check stored accounts with their providers again: a credential that stopped working
+    /// turns its account to error, one that works again back to active, each with an
+    /// account.updated webhook (delivered by the running server).
+    Verify {
+        /// The account to check.
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        account: Option<String>,
+        /// Every account whose connector declares a check.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Let the checks reach loopback and private addresses (as `serve`'s flag).
+        #[arg(long = "verify-allow-private", env = "LINKHUB_VERIFY_ALLOW_PRIVATE")]
+        allow_private: bool,
+        /// Let the checks use plain http (as `serve`'s flag).
+        #[arg(long = "verify-allow-http", env = "LINKHUB_VERIFY_ALLOW_HTTP")]
+        allow_http: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,6 +308,10 @@ struct FileConfig {
     secret_key_file: Option<PathBuf>,
     api_key_file: Option<PathBuf>,
     webhook_secret_file: Option<PathBuf>,
+    verify: Option<crate::verify::Policy>,
+    verify_allow_private: Option<bool>,
+    verify_allow_http: Option<bool>,
+    verify_every: Option<String>,
 }
 
 impl FileConfig {
@@ -294,6 +320,16 @@ impl FileConfig {
             secret_key_file: self.secret_key_file.clone(),
             api_key_file: self.api_key_file.clone(),
             webhook_secret_file: self.webhook_secret_file.clone(),
+        }
+    }
+
+    /// The credential-check keys of the file.
+    fn verify(&self) -> crate::verify::VerifyFileConfig {
+        crate::verify::VerifyFileConfig {
+            verify: self.verify,
+            verify_allow_private: self.verify_allow_private,
+            verify_allow_http: self.verify_allow_http,
+            verify_every: self.verify_every.clone(),
         }
     }
 }
@@ -683,6 +719,71 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Accounts(AccountsCommand::Verify {
+            account,
+            all: _,
+            json,
+            allow_private,
+            allow_http,
+        }) => {
+            let (key, db, project) = open(g, &r).await?;
+            let f = &r.file;
+            let catalog_dir = g
+                .catalog
+                .clone()
+                .or_else(|| f.catalog.clone())
+                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog = Catalog::load(&catalog_dir)
+                .map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?;
+            let args = crate::verify::VerifyArgs {
+                allow_private: *allow_private,
+                allow_http: *allow_http,
+                ..crate::verify::VerifyArgs::default()
+            };
+            let settings = crate::verify::VerifySettings::resolve(&args, &f.verify())
+                .map_err(|e| fail(2, e))?;
+            // `{self}` checks (the sandbox) go to the running server.
+            let public_url = g
+                .public_url
+                .clone()
+                .or_else(|| f.public_url.clone())
+                .unwrap_or_else(|| {
+                    format!(
+                        "http://{}:{}",
+                        f.host.as_deref().unwrap_or("127.0.0.1"),
+                        f.port.unwrap_or(8080)
+                    )
+                });
+            let checker = crate::verify::Checker::new(settings, Some(public_url));
+            let report = accounts::health::verify(
+                &db,
+                &key,
+                &catalog,
+                &project.id,
+                &checker,
+                account.as_deref(),
+            )
+            .await
+            .map_err(|e| fail(1, e.to_string()))?;
+            db.close().await;
+            if *json {
+                print_json(&report)?;
+            } else if report.is_empty() {
+                println!("no account to check");
+            } else {
+                for c in &report {
+                    println!(
+                        "{:<36}  {:<14}  {:<12}  {:<8}{}",
+                        c.account_id,
+                        c.provider,
+                        c.result,
+                        c.status,
+                        if c.changed { "  (changed)" } else { "" }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Project(ProjectCommand::Show { json }) => {
             let (_, db, project) = open(g, &r).await?;
             let info = serde_json::json!({
@@ -808,8 +909,8 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
             format!("--examples-dir {} is not a folder", dir.display()),
         ));
     }
-    // The checker is not yet run on links (issue #15): `serve --verify…` comes with it.
-    let verify = crate::verify::VerifySettings::default();
+    let verify = crate::verify::VerifySettings::resolve(&args.verify, &f.verify())
+        .map_err(|e| fail(2, e))?;
     let settings = Settings {
         verify,
         public_url,
@@ -843,6 +944,11 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
         db, key, catalog, project, settings, http,
     )));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let health = state
+        .settings
+        .verify
+        .every
+        .map(|every| tokio::spawn(health_every(state.clone(), every, stop_rx.clone())));
     let worker = tokio::spawn(webhooks::run(state.clone(), stop_rx));
     let router =
         app::router(state.clone()).merge(crate::sandbox::Sandbox::new(&r.data_dir).router());
@@ -859,9 +965,42 @@ async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, F
     crate::serve::serve(listener, router, shutdown_signal()).await;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    if let Some(health) = health {
+        let _ = health.await;
+    }
     state.db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `serve --verify-every`: account health passes on a jittered interval until the server
+/// stops.
+async fn health_every(state: AppState, every: std::time::Duration, stop: watch::Receiver<bool>) {
+    crate::verify::health::run_every(every, stop, move || {
+        let st = state.clone();
+        async move {
+            let run = accounts::health::verify(
+                &st.db,
+                &st.key,
+                &st.catalog,
+                &st.project.id,
+                &st.checker,
+                None,
+            )
+            .await;
+            match run {
+                Ok(report) => {
+                    let changed = report.iter().filter(|c| c.changed).count();
+                    if changed > 0 {
+                        st.webhook_wake.notify_one();
+                    }
+                    tracing::info!(checked = report.len(), changed, "account health");
+                }
+                Err(e) => tracing::warn!(error = %e, "account health run failed"),
+            }
+        }
+    })
+    .await;
 }
 
 async fn shutdown_signal() {

@@ -40,6 +40,17 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// A credential check that does not let the values be stored, already in the user's
+    /// words (see [`crate::verify::gate`]): a refusal (400, messages on the fields) or a
+    /// provider that did not answer (502/504).
+    #[error("credential check: {code}")]
+    Check {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        fields: BTreeMap<String, String>,
+        provider_response: Option<serde_json::Value>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -73,6 +84,7 @@ impl ApiError {
         match self {
             ApiError::Status { status, .. } | ApiError::Coded { status, .. } => *status,
             ApiError::Fields { .. } | ApiError::UserFields { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Check { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,6 +128,19 @@ impl ApiError {
                     code: None,
                 }
             }
+            ApiError::Check {
+                code,
+                message,
+                fields,
+                provider_response,
+                ..
+            } => ErrorBody {
+                status_code,
+                message: message.clone(),
+                provider_response: provider_response.clone(),
+                fields: (!fields.is_empty()).then(|| fields.clone()),
+                code: Some((*code).to_owned()),
+            },
             ApiError::Internal(_) => ErrorBody {
                 status_code,
                 message: "Internal server error".into(),

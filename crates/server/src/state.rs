@@ -47,6 +47,8 @@ pub struct Inner {
     /// Woken when an event is queued, so delivery does not wait for the next poll.
     pub webhook_wake: Notify,
     pub http: reqwest::Client,
+    /// Makes credential checks (see [`crate::verify`]).
+    pub checker: crate::verify::Checker,
     /// The catalog's `/hub/connectors…` answers, serialized once (see [`CatalogJson`]).
     pub catalog_json: std::sync::OnceLock<CatalogJson>,
     /// Sessions already read, by token hash (see [`crate::auth::session_by_token`]).
@@ -67,7 +69,10 @@ impl Inner {
         settings: Settings,
         http: reqwest::Client,
     ) -> Inner {
+        let checker =
+            crate::verify::Checker::new(settings.verify.clone(), Some(settings.public_url.clone()));
         Inner {
+            checker,
             db,
             key,
             catalog,

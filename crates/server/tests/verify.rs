@@ -672,7 +672,7 @@ async fn the_policy_decides_what_is_stored() {
     let Gate::Reject(r) = gate(&required, connector, &key("sandbox_slow"), fr).await else {
         panic!("a provider that does not answer in time stores nothing");
     };
-    assert_eq!((r.status, r.words.code), (502, "provider_unavailable"));
+    assert_eq!((r.status, r.words.code), (504, "provider_unavailable"));
     assert!(r.words.fields.is_empty());
 
     // best-effort: a timeout still stores nothing…

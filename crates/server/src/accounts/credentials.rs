@@ -99,3 +99,54 @@ pub fn prepare_link<'a>(
     check_fields(c, &values)?;
     Ok((c, values))
 }
+
+/// The credential check of values about to be stored, by the project's policy (see
+/// [`crate::verify::gate`]): what to store with the account, or the answer that stores
+/// nothing (400 with the per-field messages and the provider's response for a refusal,
+/// 502/504 with `provider_unavailable` for a provider that did not answer).
+pub async fn check_credentials(
+    state: &AppState,
+    c: &Connector,
+    values: &BTreeMap<String, String>,
+) -> ApiResult<super::link::LinkCheck> {
+    use crate::verify::gate::{Gate, gate};
+    use crate::verify::words::REASON_UNVERIFIED;
+    use linkhub_protocol::api::StatusReason;
+    match gate(
+        &state.checker,
+        &c.definition,
+        values,
+        crate::i18n::current(),
+    )
+    .await
+    {
+        Gate::Store {
+            unverified,
+            outcome,
+        } => {
+            let at = crate::clock::now();
+            Ok(super::link::LinkCheck {
+                reasons: unverified
+                    .map(|description| StatusReason {
+                        code: Some(REASON_UNVERIFIED.to_owned()),
+                        description: Some(description),
+                        timestamp: Some(crate::clock::rfc3339(at)),
+                        extra: BTreeMap::new(),
+                    })
+                    .into_iter()
+                    .collect(),
+                result: outcome.map(|o| (o.kind(), at)),
+            })
+        }
+        Gate::Reject(r) => Err(ApiError::Check {
+            status: axum::http::StatusCode::from_u16(r.status)
+                .unwrap_or(axum::http::StatusCode::BAD_GATEWAY),
+            code: r.words.code,
+            message: r.words.message,
+            fields: r.words.fields,
+            provider_response: r
+                .provider_response
+                .and_then(|p| serde_json::to_value(p).ok()),
+        }),
+    }
+}

@@ -11,7 +11,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::created_body;
-use super::credentials::{check_fields, credential_text, link_connector, prepare_link};
+use super::credentials::{
+    check_credentials, check_fields, credential_text, link_connector, prepare_link,
+};
 use super::link::{self, Linked};
 use super::store::{self, AccountRow};
 use crate::auth::HubSession;
@@ -46,18 +48,22 @@ async fn link_under_key(
     req: &CreateAccountRequest,
 ) -> ApiResult<Option<(StatusCode, Value)>> {
     let linked = match prepare_link(state, session, req) {
-        Ok((c, values)) => {
-            link::link(
-                state,
-                session,
-                c,
-                &values,
-                &BTreeMap::new(),
-                Some(idem),
-                None,
-            )
-            .await
-        }
+        Ok((c, values)) => match check_credentials(state, c, &values).await {
+            Ok(check) => {
+                link::link(
+                    state,
+                    session,
+                    c,
+                    &values,
+                    &BTreeMap::new(),
+                    &check,
+                    Some(idem),
+                    None,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match linked {
@@ -68,6 +74,9 @@ async fn link_under_key(
         }
         // Nothing was written: a retry runs again.
         Err(e @ ApiError::Internal(_)) => Err(e),
+        // A provider that did not answer: not the key's final answer, so a retry checks
+        // the credentials again.
+        Err(e @ ApiError::Check { .. }) if e.status().is_server_error() => Err(e),
         // A final answer, kept under the key like a success.
         Err(e) => refuse_under_key(state, idem, &e).await,
     }
@@ -80,7 +89,9 @@ async fn link_under_key(
         (status = 200, body = CreatedAccount, description = "Updated the owner's existing account"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "Idempotency-Key reused with another body")))]
+        (status = 422, body = ErrorBody, description = "Idempotency-Key reused with another body"),
+        (status = 502, body = ErrorBody, description = "The provider could not be reached or failed (code provider_unavailable); nothing stored"),
+        (status = 504, body = ErrorBody, description = "The provider did not answer in time (code provider_unavailable); nothing stored")))]
 pub async fn create_account(
     State(state): State<AppState>,
     HubSession(session): HubSession,
@@ -94,7 +105,19 @@ pub async fn create_account(
     );
     let Some(idem) = IdemKey::from_headers(&headers, &session.id, &request)? else {
         let (c, values) = prepare_link(&state, &session, &req)?;
-        return match link::link(&state, &session, c, &values, &BTreeMap::new(), None, None).await? {
+        let check = check_credentials(&state, c, &values).await?;
+        let linked = link::link(
+            &state,
+            &session,
+            c,
+            &values,
+            &BTreeMap::new(),
+            &check,
+            None,
+            None,
+        )
+        .await?;
+        return match linked {
             Linked::Account { status, account } => {
                 Ok(json_response(status, &created_body(&account)))
             }
@@ -109,6 +132,17 @@ pub async fn create_account(
     let memo_key = idem.memo_key();
     if let Some(stored) = state.answers.get(&memo_key) {
         return stored.answer(&idem);
+    }
+    // A retry of a request answered by another process (or before a restart) gets that
+    // answer without its credentials being checked with the provider again (only looked up
+    // when there is a check to spare: otherwise the write finds the key claimed).
+    let checked = state.checker.settings.policy != crate::verify::Policy::Off
+        && state
+            .catalog
+            .get(&req.integration_id)
+            .is_some_and(|c| c.definition.check.is_some());
+    if checked && let Stored::Answered(answer) = idempotency::stored(&state.db, &idem).await? {
+        return Ok(answer);
     }
     for _ in 0..2 {
         if let Some((status, body)) = link_under_key(&state, &session, &idem, &req).await? {
@@ -180,7 +214,8 @@ pub async fn get_account(
 #[utoipa::path(patch, path = "/hub/accounts/{id}", tag = "hub", params(("id" = String, Path)),
     request_body = CreateAccountRequest,
     responses((status = 200, body = HubAccount), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 502, body = ErrorBody), (status = 504, body = ErrorBody)))]
 pub async fn patch_account(
     State(state): State<AppState>,
     HubSession(session): HubSession,
@@ -206,7 +241,9 @@ pub async fn patch_account(
         }
     }
     check_fields(c, &values)?;
-    let updated = link::update(&state, &session, account, c, &values, &extra)
+    // Untouched (redacted) secrets are checked as stored.
+    let check = check_credentials(&state, c, &values).await?;
+    let updated = link::update(&state, &session, account, c, &values, &extra, &check)
         .await?
         .ok_or_else(|| {
             ApiError::not_found("Account not found for this session's owner and connector")

@@ -14,7 +14,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::idempotency::IdemKey;
 use crate::sessions::store::Session;
 use crate::state::AppState;
-use linkhub_protocol::api::{AccountStatus, WebhookEventType};
+use linkhub_protocol::api::{AccountStatus, StatusReason, WebhookEventType};
+
+/// What the credential check of a link or an edit said, to store with the account.
+#[derive(Debug, Clone, Default)]
+pub struct LinkCheck {
+    /// The account's status reasons (an unverified account's); none otherwise.
+    pub reasons: Vec<StatusReason>,
+    /// The check's result ([`crate::verify::Outcome::kind`]) and when it was made; `None`
+    /// when no check was made (no declared check, `--verify off`, OAuth).
+    pub result: Option<(&'static str, i64)>,
+}
 
 /// A statement to run in the link's write after the account's, given the account id; it
 /// must change a row, else nothing of the link is kept.
@@ -47,13 +57,15 @@ enum Target {
 const TRIES: usize = 5;
 
 /// Links an account for `session`: a new one, or (edit session, or the owner's account for
-/// this connector without `multiple`) the existing one updated.
+/// this connector without `multiple`) the existing one updated, with what its check said.
+#[allow(clippy::too_many_arguments)]
 pub async fn link(
     state: &AppState,
     session: &Session,
     connector: &Connector,
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
+    check: &LinkCheck,
     idem: Option<&IdemKey>,
     follow_up: Option<FollowUp<'_>>,
 ) -> ApiResult<Linked> {
@@ -90,13 +102,13 @@ pub async fn link(
         };
         let (status, account, account_write) = match existing {
             None => {
-                let account = new_account(state, session, connector, values, extra_secrets);
+                let account = new_account(state, session, connector, values, extra_secrets, check);
                 let event = account.event(&state.catalog, WebhookEventType::AccountCreated);
                 let w = store::insert(&account, session.multiple, &event);
                 (StatusCode::CREATED, account, w)
             }
             Some(old) => {
-                let mut account = updated(state, old, connector, values, extra_secrets);
+                let mut account = updated(state, old, connector, values, extra_secrets, check);
                 // Re-linked by a colleague's hand-off: it came through that hand-off now.
                 if session.handoff_id.is_some() {
                     account.handoff_id = session.handoff_id.clone();
@@ -170,8 +182,9 @@ pub async fn update(
     connector: &Connector,
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
+    check: &LinkCheck,
 ) -> ApiResult<Option<AccountRow>> {
-    let account = updated(state, old, connector, values, extra_secrets);
+    let account = updated(state, old, connector, values, extra_secrets, check);
     let event = account.event(&state.catalog, WebhookEventType::AccountUpdated);
     match state.db.write(store::update(&account, &event)).await? {
         Written::Done(_) => {
@@ -210,6 +223,7 @@ fn new_account(
     connector: &Connector,
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
+    check: &LinkCheck,
 ) -> AccountRow {
     let id = format!("acc_{}", uuid::Uuid::new_v4().simple());
     let (setup, secrets) = store::seal_values(&state.key, connector, &id, values, extra_secrets);
@@ -225,34 +239,43 @@ fn new_account(
         label: session.label.clone(),
         metadata: session.metadata.clone(),
         status: AccountStatus::Active,
-        status_reasons: Vec::new(),
+        status_reasons: check.reasons.clone(),
         setup_information: setup,
         secrets: secrets.into(),
         version: 1,
         created_at: t,
         updated_at: t,
         handoff_id: session.handoff_id.clone(),
+        last_checked_at: check.result.map(|(_, at)| at),
+        last_check: check.result.map(|(kind, _)| kind.to_owned()),
     }
 }
 
-/// `old` with new values, active again, one version later.
+/// `old` with new values, active again (with the check's reasons), one version later. An
+/// edit made without a check keeps the last check's record.
 fn updated(
     state: &AppState,
     old: AccountRow,
     connector: &Connector,
     values: &BTreeMap<String, String>,
     extra_secrets: &BTreeMap<String, String>,
+    check: &LinkCheck,
 ) -> AccountRow {
     let (setup, secrets) =
         store::seal_values(&state.key, connector, &old.id, values, extra_secrets);
     AccountRow {
         integration_id: connector.summary.integration_id.clone(),
         status: AccountStatus::Active,
-        status_reasons: Vec::new(),
+        status_reasons: check.reasons.clone(),
         setup_information: setup,
         secrets: secrets.into(),
         version: old.version + 1,
         updated_at: now(),
+        last_checked_at: check.result.map(|(_, at)| at).or(old.last_checked_at),
+        last_check: check
+            .result
+            .map(|(kind, _)| kind.to_owned())
+            .or(old.last_check.clone()),
         ..old
     }
 }

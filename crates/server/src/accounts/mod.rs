@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod credentials;
+pub mod health;
 pub mod hub;
 pub mod link;
 pub mod owner;

@@ -39,6 +39,10 @@ pub struct AccountRow {
     pub updated_at: i64,
     /// Extension: the hand-off link it was linked through, if any.
     pub handoff_id: Option<String>,
+    /// When the credentials were last checked with the provider (never: `None`).
+    pub last_checked_at: Option<i64>,
+    /// What that check found ([`crate::verify::Outcome::kind`]).
+    pub last_check: Option<String>,
 }
 
 /// An `accounts` row as stored (JSON columns as text).
@@ -61,11 +65,14 @@ struct AccountRecord {
     created_at: i64,
     updated_at: i64,
     handoff_id: Option<String>,
+    last_checked_at: Option<i64>,
+    last_check: Option<String>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, project_id, provider, integration_id, origin_owner_id, \
     origin_owner_name, origin_username, label, metadata, status, status_reasons, \
-    setup_information, secrets, version, created_at, updated_at, handoff_id";
+    setup_information, secrets, version, created_at, updated_at, handoff_id, last_checked_at, \
+    last_check";
 
 impl TryFrom<AccountRecord> for AccountRow {
     type Error = ApiError;
@@ -109,6 +116,8 @@ impl TryFrom<AccountRecord> for AccountRow {
             created_at: r.created_at,
             updated_at: r.updated_at,
             handoff_id: r.handoff_id,
+            last_checked_at: r.last_checked_at,
+            last_check: r.last_check,
         })
     }
 }
@@ -324,6 +333,8 @@ fn bind_account(w: Write, a: &AccountRow, single_key: Option<String>) -> Write {
         .bind("version", a.version)
         .bind("created_at", a.created_at)
         .bind("updated_at", a.updated_at)
+        .bind("last_checked_at", a.last_checked_at)
+        .bind("last_check", &a.last_check)
         .bind("single_key", single_key)
         .bind("handoff_id", &a.handoff_id)
 }
@@ -331,10 +342,11 @@ fn bind_account(w: Write, a: &AccountRow, single_key: Option<String>) -> Write {
 const INSERT_COLUMNS: &str = "INSERT INTO accounts (id, project_id, provider, integration_id, \
     origin_owner_id, origin_owner_name, origin_username, label, metadata, status, \
     status_reasons, setup_information, secrets, version, created_at, updated_at, single_key, \
-    handoff_id) ";
+    handoff_id, last_checked_at, last_check) ";
 const INSERT_VALUES: &str = ":id, :project_id, :provider, :integration_id, :origin_owner_id, \
     :origin_owner_name, :origin_username, :label, :metadata, :status, :status_reasons, \
-    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key, :handoff_id";
+    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key, :handoff_id, \
+    :last_checked_at, :last_check";
 
 /// Inserts a new account with its `account.created` event. The insert is required: with
 /// `multiple`, always made; without, only when the owner has no account for the provider
@@ -368,7 +380,8 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
             "UPDATE accounts SET integration_id = :integration_id, status = :status, \
              status_reasons = :status_reasons, setup_information = :setup_information, \
              secrets = :secrets, version = version + 1, updated_at = :updated_at, \
-             handoff_id = COALESCE(:handoff_id, handoff_id) \
+             handoff_id = COALESCE(:handoff_id, handoff_id), \
+             last_checked_at = :last_checked_at, last_check = :last_check \
              WHERE id = :id AND project_id = :project_id AND origin_owner_id = :origin_owner_id \
              AND provider = :provider",
         ),
@@ -376,6 +389,36 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
         None,
     )
     .then(crate::webhooks::store::enqueue(event))
+}
+
+/// A health check's finding about an account: its status and status reasons changed,
+/// with the `account.updated` event that announces it (`event`: `None` when the status did
+/// not change, and only the check's time and result are recorded). Required: refused when
+/// the account is gone or was changed since it was read at `account.version`, so a health
+/// run never overwrites an edit made meanwhile.
+pub fn record_check(account: &AccountRow, event: Option<&Event>) -> Write {
+    let w = Write::new()
+        .require(
+            "UPDATE accounts SET status = :status, status_reasons = :status_reasons, \
+             updated_at = :updated_at, last_checked_at = :last_checked_at, \
+             last_check = :last_check WHERE id = :id AND project_id = :project_id \
+             AND version = :version",
+        )
+        .bind("status", account.status.as_str())
+        .bind(
+            "status_reasons",
+            serde_json::to_string(&account.status_reasons).unwrap_or_default(),
+        )
+        .bind("updated_at", account.updated_at)
+        .bind("last_checked_at", account.last_checked_at)
+        .bind("last_check", &account.last_check)
+        .bind("id", &account.id)
+        .bind("project_id", &account.project_id)
+        .bind("version", account.version);
+    match event {
+        Some(e) => w.then(crate::webhooks::store::enqueue(e)),
+        None => w,
+    }
 }
 
 /// Deletes an account, with its `account.deleted` event and a tombstone naming its owner

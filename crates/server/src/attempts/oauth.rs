@@ -340,6 +340,7 @@ async fn finish(
         connector,
         &values,
         &tokens,
+        &link::LinkCheck::default(),
         None,
         Some(&authenticated),
     )

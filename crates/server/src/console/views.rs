@@ -449,6 +449,7 @@ pub fn accounts(
                     th scope="col" { "Origin owner name" }
                     th scope="col" { "Origin username" }
                     th scope="col" { "Status" }
+                    th scope="col" { "Last check" }
                     th scope="col" { "Created" }
                 }
             }
@@ -465,11 +466,12 @@ pub fn accounts(
                         td { (a.origin_owner_name) }
                         td { @if let Some(u) = &a.origin_username { (u) } }
                         td { span class={ "lhc-status lhc-status--" (a.status.as_str()) } { (a.status.as_str()) } }
+                        td { (last_check(a)) }
                         td { (when(a.created_at)) }
                     }
                 }
                 @if rows.is_empty() {
-                    tr { td colspan="6" {
+                    tr { td colspan="7" {
                         @if filtered { "No linked account matches these filters." }
                         @else { "No account is linked yet. " a href="/console/link" { "Make an auth link" } " to get started." }
                     } }
@@ -518,6 +520,7 @@ pub fn account(
                     }
                 }
             }
+            dt { "Last credential check" } dd { (last_check(a)) }
             @if let Some(m) = &a.metadata { dt { "Metadata" } dd { code { (m.to_string()) } } }
             dt { "Version" } dd { (a.version) }
             dt { "Created" } dd { (when(a.created_at)) }
@@ -632,6 +635,27 @@ fn when(secs: i64) -> Markup {
 }
 
 /// The reasons an account is not active, each by its description (else its code).
+/// When the account's credentials were last checked with the provider, and the result.
+fn last_check(a: &AccountRow) -> Markup {
+    let said = |kind: &str| match kind {
+        "ok" => "accepted",
+        "refused" => "refused",
+        "not_sent" => "not sent (not allowed)",
+        "unreachable" => "provider unreachable",
+        "failed" => "provider did not answer",
+        _ => "unknown",
+    };
+    html! {
+        @match (&a.last_check, a.last_checked_at) {
+            (Some(kind), Some(at)) => {
+                span class={ "lhc-check lhc-check--" (kind) } { (said(kind)) }
+                ", " (when(at))
+            }
+            _ => { "never" }
+        }
+    }
+}
+
 fn status_reasons(reasons: &[linkhub_protocol::api::StatusReason]) -> String {
     reasons
         .iter()

@@ -231,6 +231,7 @@ pub async fn settings(
     State(state): State<AppState>,
     HubSession(session): HubSession,
 ) -> ApiResult<Json<HubSettings>> {
+    // What this server offers beyond StackOne's protocol; the widget hides the rest.
     let mut extensions = vec![
         extension::ONBOARDING.to_string(),
         extension::OWNER_ACCOUNTS.to_string(),
@@ -238,6 +239,9 @@ pub async fn settings(
     // A hand-off session makes no further hand-offs.
     if session.handoff_id.is_none() {
         extensions.push(extension::HANDOFFS.to_string());
+    }
+    if state.settings.verify.policy != crate::verify::Policy::Off {
+        extensions.push(extension::CREDENTIAL_CHECKS.to_owned());
     }
     let onboarding = crate::onboarding::session_progress(&state, &session).await?;
     Ok(Json(HubSettings {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use linkhub_protocol::catalog::ConnectorDefinition;
 
 use super::words::{Words, unverified_reason};
-use super::{Checker, Outcome, Policy, ProviderResponse, Values, Verdict};
+use super::{Checker, Failure, Outcome, Policy, ProviderResponse, Values, Verdict};
 use crate::i18n::Lang;
 
 /// What to do with submitted credentials.
@@ -26,8 +26,9 @@ pub enum Gate {
 /// The answer to credentials that may not be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// 400 for a refusal (the user can fix a field), 502 for a provider that did not
-    /// answer (the user can only retry).
+    /// 400 for a refusal (the user can fix a field), 504 for a provider that did not
+    /// answer in time, 502 for one that could not be reached or answered with an error
+    /// (the user can only retry).
     pub status: u16,
     pub words: Words,
     pub provider_response: Option<ProviderResponse>,
@@ -64,10 +65,12 @@ pub async fn gate(
                     outcome: Some(outcome),
                 };
             };
-            let status = if words.code == super::words::CODE_UNAVAILABLE {
-                502
-            } else {
-                400
+            let status = match &outcome {
+                _ if words.code != super::words::CODE_UNAVAILABLE => 400,
+                Outcome::Failed {
+                    reason: Failure::Timeout,
+                } => 504,
+                _ => 502,
             };
             Gate::Reject(Rejection {
                 status,

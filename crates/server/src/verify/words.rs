@@ -10,11 +10,15 @@ use super::{NotSent, Outcome};
 use crate::i18n::Lang;
 
 /// The error code of a refusal (400): messages are on the fields.
-pub const CODE_REFUSED: &str = "credentials_refused";
+pub const CODE_REFUSED: &str = linkhub_protocol::onboarding::error_code::CREDENTIALS_REFUSED;
 /// The error code of values that lead somewhere a check may not go (400).
 pub const CODE_NOT_ALLOWED: &str = "credentials_not_allowed";
 /// The error code of a provider that did not answer (nothing stored; retry later).
-pub const CODE_UNAVAILABLE: &str = "provider_unavailable";
+pub const CODE_UNAVAILABLE: &str = linkhub_protocol::onboarding::error_code::PROVIDER_UNAVAILABLE;
+/// The status reason code of an account stored without a check (best-effort).
+pub const REASON_UNVERIFIED: &str = "unverified";
+/// The status reason code of an account whose credential the provider no longer accepts.
+pub const REASON_REFUSED: &str = "credentials_refused";
 
 /// An outcome in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
