@@ -72,7 +72,7 @@ fn owner_account(state: &AppState, catalog: &Catalog, a: &AccountRow, lang: Lang
         logo_url: connector.and_then(|c| state.logo_url(&c.key, c.logo_file())),
         created_at: rfc3339(a.created_at),
         updated_at: rfc3339(a.updated_at),
-        last_checked_at: None,
+        last_checked_at: a.last_checked_at.map(rfc3339),
         via_handoff: a.handoff_id.is_some(),
     }
 }
