@@ -1,16 +1,28 @@
 //! Delivers queued webhook events (the `webhook_deliveries` outbox), Standard Webhooks style.
 //! No routes: events are queued by the writes of the other features ([`store::enqueue`]).
 //!
-//! Each due row is claimed by moving its `next_attempt_ms` forward (so two servers on one
-//! database do not both send it), POSTed with `webhook-id`, `webhook-timestamp` and
-//! `webhook-signature`, then marked delivered or rescheduled with exponential backoff.
-//! Rows survive restarts; nothing is dropped until `webhook_max_attempts` failures.
+//! The worker claims due rows by moving their `next_attempt_ms` forward (a lease, so two
+//! servers on one database do not both send them), POSTs each with `webhook-id` (the
+//! event's id, the same on every attempt), `webhook-timestamp` and `webhook-signature`, and
+//! records it delivered or rescheduled with exponential backoff. Rows survive restarts;
+//! nothing is dropped until `webhook_max_attempts` failures (at-least-once: a receiver may
+//! see an event twice, always under the same `webhook-id`).
+//!
+//! Throughput: up to [`CONCURRENCY`] deliveries are in flight to the receiver at once, over
+//! the pooled keep-alive connections of the shared HTTP client; the worker claims more as
+//! soon as a slot frees (it waits for a wake-up or a poll only when nothing is due), and
+//! records outcomes in batches. Leases: a heartbeat moves the lease of every delivery still
+//! in flight forward, so a receiver that answers slowly is not sent the event again by
+//! another server meanwhile.
 
 pub mod store;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use rand::Rng;
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::clock::{now, now_ms};
 use crate::crypto;
@@ -18,75 +30,231 @@ use crate::state::AppState;
 
 /// How long a claimed delivery is reserved before another worker may retry it.
 const LEASE_MS: i64 = 30_000;
+/// How often the leases of deliveries in flight are extended (well within [`LEASE_MS`]).
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// Most deliveries in flight to the receiver at once.
+pub const CONCURRENCY: usize = 32;
+/// Most rows claimed in one pass.
+const BATCH: usize = 64;
+/// How long one POST may take before it counts as failed.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the outbox is looked at when nothing woke the worker.
+const POLL: Duration = Duration::from_millis(250);
 
-/// Runs until `shutdown` turns true.
+/// Deliveries in flight: id → the end of its lease as stored.
+type Leases = Arc<Mutex<HashMap<String, i64>>>;
+
+/// A lease end from now: [`LEASE_MS`] plus up to a second at random, so that two workers
+/// rarely hold the same value for one row (the heartbeat extends a lease only if the row
+/// still holds the value it set).
+fn lease_end() -> i64 {
+    now_ms() + LEASE_MS + rand::rng().random_range(0..1_000)
+}
+
+/// Runs until `shutdown` turns true (then lets the deliveries in flight finish and records
+/// them).
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if let Err(e) = deliver_due(&state).await {
-            tracing::warn!(error = %e, "webhook worker pass failed");
-        }
-        if state.settings.webhook_url.is_some() {
-            tokio::select! {
-                _ = state.webhook_wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-                _ = shutdown.changed() => return,
+    let Some(url) = state.settings.webhook_url.clone() else {
+        // Nothing to send: events are only marked skipped, once a second, in one write
+        // (not one pass per queued event, which would take the writer from the requests).
+        loop {
+            if let Err(e) = skip_due(&state).await {
+                tracing::warn!(error = %e, "webhook worker pass failed");
             }
-        } else {
-            // Nothing to send: events are only marked skipped, once a second, in one write
-            // (not one pass per queued event, which would take the writer from the requests).
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = shutdown.changed() => return,
             }
+            if *shutdown.borrow() {
+                return;
+            }
         }
+    };
+    let leases: Leases = Arc::default();
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let (done_tx, done_rx) = mpsc::unbounded_channel::<store::Attempt>();
+    let recorder = tokio::spawn(record(state.clone(), done_rx, leases.clone()));
+    let (beat_stop_tx, beat_stop) = watch::channel(false);
+    let heartbeat = tokio::spawn(heartbeat(state.clone(), leases.clone(), beat_stop));
+    loop {
         if *shutdown.borrow() {
-            return;
+            break;
+        }
+        // A free slot first: claiming rows nobody can send yet would only hold their lease.
+        let first = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit,
+            _ = shutdown.changed() => break,
+        };
+        let Ok(first) = first else { break };
+        let room = (slots.available_permits() + 1).min(BATCH);
+        let claimed = match claim_due(&state, room).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook worker could not claim deliveries");
+                Vec::new()
+            }
+        };
+        // A full pass: there may be more due, so go on as soon as a slot is free.
+        let full = claimed.len() == room;
+        let mut first = Some(first);
+        for (due, lease) in claimed {
+            let permit = match first.take() {
+                Some(p) => p,
+                None => match slots.clone().acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
+            if let Ok(mut l) = leases.lock() {
+                l.insert(due.id.clone(), lease);
+            }
+            let state = state.clone();
+            let url = url.clone();
+            let done = done_tx.clone();
+            tokio::spawn(async move {
+                let attempt = attempt(&state, &url, due).await;
+                drop(permit);
+                // The recorder outlives every sender; if it is gone the row stays leased and
+                // is sent again after the lease (at-least-once).
+                let _ = done.send(attempt);
+            });
+        }
+        drop(first);
+        if !full {
+            tokio::select! {
+                _ = state.webhook_wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+    // Stop claiming; the sends in flight end within their timeout and are recorded.
+    drop(done_tx);
+    let _ = recorder.await;
+    let _ = beat_stop_tx.send(true);
+    let _ = heartbeat.await;
+}
+
+/// Marks what is due `skipped` (no webhook URL is configured).
+async fn skip_due(state: &AppState) -> Result<(), sqlx::Error> {
+    let t = now_ms();
+    if store::any_due(&state.db, t).await? {
+        store::skip_due(&state.db, t).await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` due deliveries: each with the end of its lease.
+async fn claim_due(state: &AppState, limit: usize) -> Result<Vec<(store::Due, i64)>, sqlx::Error> {
+    let t = now_ms();
+    let due = store::due(&state.db, t, i64::try_from(limit).unwrap_or(64)).await?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = due.iter().map(|d| d.id.clone()).collect();
+    let lease = lease_end();
+    let claimed = store::claim(&state.db, &ids, t, lease).await?;
+    Ok(due
+        .into_iter()
+        .filter(|d| claimed.contains(&d.id))
+        .map(|d| (d, lease))
+        .collect())
+}
+
+/// Sends one delivery; what came of it.
+async fn attempt(state: &AppState, url: &str, due: store::Due) -> store::Attempt {
+    let attempts = due.attempts + 1;
+    match send(state, url, &due.id, &due.payload).await {
+        Ok(code) => store::Attempt {
+            id: due.id,
+            attempts,
+            code: Some(code),
+            failure: None,
+        },
+        Err((code, error)) => {
+            let given_up = attempts >= state.settings.webhook_max_attempts;
+            let exp = u32::try_from(attempts - 1).unwrap_or(u32::MAX).min(20);
+            let delay = state
+                .settings
+                .webhook_retry_base_ms
+                .saturating_mul(1u64 << exp)
+                .min(3_600_000);
+            let next_ms = now_ms().saturating_add(i64::try_from(delay).unwrap_or(i64::MAX));
+            tracing::warn!(delivery = %due.id, attempts, %error, "webhook delivery failed");
+            store::Attempt {
+                id: due.id,
+                attempts,
+                code,
+                failure: Some(store::Failure {
+                    error,
+                    given_up,
+                    next_ms,
+                }),
+            }
         }
     }
 }
 
-/// Sends every due delivery once.
-pub async fn deliver_due(state: &AppState) -> Result<(), sqlx::Error> {
-    let db = &state.db;
-    let Some(url) = state.settings.webhook_url.clone() else {
-        let t = now_ms();
-        if store::any_due(db, t).await? {
-            store::skip_due(db, t).await?;
+/// Records outcomes as they come, as many at once as are ready, until every sender is gone.
+async fn record(state: AppState, mut done: mpsc::UnboundedReceiver<store::Attempt>, leases: Leases) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while done.recv_many(&mut batch, BATCH).await > 0 {
+        match store::record(&state.db, &batch).await {
+            Ok(()) => {
+                for a in &batch {
+                    if a.failure.is_none() {
+                        tracing::debug!(delivery = %a.id, "webhook delivered");
+                    }
+                }
+            }
+            // The rows stay leased: they are sent again when the lease runs out.
+            Err(e) => tracing::warn!(error = %e, "webhook outcomes could not be recorded"),
         }
-        return Ok(());
-    };
-    let t = now_ms();
-    let due = store::due(db, t, 32).await?;
-    if due.is_empty() {
-        return Ok(());
+        if let Ok(mut l) = leases.lock() {
+            for a in &batch {
+                l.remove(&a.id);
+            }
+        }
+        batch.clear();
     }
-    let ids: Vec<String> = due.iter().map(|d| d.id.clone()).collect();
-    let claimed = store::claim(db, &ids, t, now_ms() + LEASE_MS).await?;
-    for d in due {
-        if !claimed.contains(&d.id) {
+}
+
+/// Every [`HEARTBEAT`], moves the lease of each delivery in flight forward, until `stop`.
+async fn heartbeat(state: AppState, leases: Leases, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(HEARTBEAT) => {}
+            _ = stop.changed() => return,
+        }
+        let held: Vec<(String, i64)> = match leases.lock() {
+            Ok(l) => l.iter().map(|(id, lease)| (id.clone(), *lease)).collect(),
+            Err(_) => return,
+        };
+        if held.is_empty() {
             continue;
         }
-        let attempts = d.attempts + 1;
-        match send(state, &url, &d.id, &d.payload).await {
-            Ok(code) => {
-                store::delivered(db, &d.id, attempts, code).await?;
-                tracing::info!(delivery = %d.id, "webhook delivered");
+        let lease = lease_end();
+        match store::extend_leases(&state.db, &held, lease).await {
+            Ok(kept) => {
+                if let Ok(mut l) = leases.lock() {
+                    for ((id, old), kept) in held.iter().zip(kept) {
+                        match l.get_mut(id) {
+                            // Still in flight and still ours: its lease now ends later.
+                            Some(current) if kept && *current == *old => *current = lease,
+                            // Lost to another worker (its lease had run out): keep sending,
+                            // the receiver may see it twice under the same webhook-id.
+                            Some(_) if !kept => {
+                                tracing::warn!(delivery = %id, "webhook lease lost while sending");
+                                l.remove(id);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
             }
-            Err((code, error)) => {
-                let given_up = attempts >= state.settings.webhook_max_attempts;
-                let exp = u32::try_from(attempts - 1).unwrap_or(u32::MAX).min(20);
-                let delay = state
-                    .settings
-                    .webhook_retry_base_ms
-                    .saturating_mul(1u64 << exp)
-                    .min(3_600_000);
-                let next = now_ms() + i64::try_from(delay).unwrap_or(i64::MAX);
-                store::failed(db, &d.id, attempts, code, &error, given_up, next).await?;
-                tracing::warn!(delivery = %d.id, attempts, %error, "webhook delivery failed");
-            }
+            Err(e) => tracing::warn!(error = %e, "webhook leases could not be extended"),
         }
     }
-    Ok(())
 }
 
 async fn send(
@@ -106,11 +274,13 @@ async fn send(
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
         .body(payload.to_string())
-        .timeout(Duration::from_secs(10))
+        .timeout(SEND_TIMEOUT)
         .send()
         .await
         .map_err(|e| (None, format!("request failed: {}", e.without_url())))?;
     let status = response.status();
+    // Read the answer to its end, so the keep-alive connection goes back to the pool.
+    let _ = response.bytes().await;
     if status.is_success() {
         Ok(status.as_u16())
     } else {
