@@ -335,3 +335,69 @@ async fn two_servers_on_one_postgres_with_one_killed_lose_and_duplicate_nothing(
     assert_one_account_per_key(&a, &requests, &ids).await;
     assert_each_created_once(&got, &secret, &ids, 90).await;
 }
+
+#[tokio::test]
+async fn a_slow_receiver_keeps_its_deliveries_leased_and_is_not_sent_them_twice() {
+    // The receiver answers each POST 3 s after it came: three times the lease below. Each
+    // arrival is logged as it comes, so a second send while the first is held shows.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let arrivals: Received = Arc::default();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (log, done) = (arrivals.clone(), answered.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (log, done) = (log.clone(), done.clone());
+            async move {
+                log.lock().expect("lock").push((headers, body));
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                done.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = TestApp::spawn_with(Options {
+        webhook_url: Some(url),
+        env: vec![("LINKHUB_WEBHOOK_LEASE_MS".into(), "900".into())],
+        ..Options::default()
+    })
+    .await;
+    let secret = webhook_secret(&server);
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            server
+                .linked_account(&format!("slow-owner-{i}"), &format!("slow-secret-{i}"))
+                .await,
+        );
+    }
+    for _ in 0..200 {
+        if answered.load(Ordering::SeqCst) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(answered.load(Ordering::SeqCst) >= 3, "{}", server.log());
+    // Longer than a lease after the answers: a delivery not recorded would come again.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let got = arrivals.lock().expect("lock").clone();
+    let mut per_id: BTreeMap<String, usize> = BTreeMap::new();
+    for (headers, body) in &got {
+        verify(&secret, headers, body);
+        *per_id
+            .entry(headers["webhook-id"].to_str().expect("id").to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        got.len(),
+        3,
+        "each account.created sent once while the receiver was answering: {per_id:?}\n{}",
+        server.log()
+    );
+    assert_eq!(per_id.len(), 3);
+    assert_each_created_once(&arrivals, &secret, &ids, 1).await;
+}

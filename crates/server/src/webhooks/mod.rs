@@ -28,10 +28,10 @@ use crate::clock::{now, now_ms};
 use crate::crypto;
 use crate::state::AppState;
 
-/// How long a claimed delivery is reserved before another worker may retry it.
+/// How long a claimed delivery is reserved before another worker may retry it; the
+/// heartbeat extends it every third of that while the delivery is in flight.
+/// `LINKHUB_WEBHOOK_LEASE_MS` (at least 300) overrides it, for tests of slow receivers.
 const LEASE_MS: i64 = 30_000;
-/// How often the leases of deliveries in flight are extended (well within [`LEASE_MS`]).
-const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Most deliveries in flight to the receiver at once.
 pub const CONCURRENCY: usize = 32;
 /// Most rows claimed in one pass.
@@ -44,11 +44,20 @@ const POLL: Duration = Duration::from_millis(250);
 /// Deliveries in flight: id → the end of its lease as stored.
 type Leases = Arc<Mutex<HashMap<String, i64>>>;
 
-/// A lease end from now: [`LEASE_MS`] plus up to a second at random, so that two workers
-/// rarely hold the same value for one row (the heartbeat extends a lease only if the row
-/// still holds the value it set).
-fn lease_end() -> i64 {
-    now_ms() + LEASE_MS + rand::rng().random_range(0..1_000)
+/// The lease in milliseconds (see [`LEASE_MS`]).
+fn lease_ms() -> i64 {
+    std::env::var("LINKHUB_WEBHOOK_LEASE_MS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|ms| *ms >= 300)
+        .unwrap_or(LEASE_MS)
+}
+
+/// A lease end from now: `lease` plus up to a thirtieth of it at random, so that two
+/// workers rarely hold the same value for one row (the heartbeat extends a lease only if
+/// the row still holds the value it set).
+fn lease_end(lease: i64) -> i64 {
+    now_ms() + lease + rand::rng().random_range(0..(lease / 30).max(1))
 }
 
 /// Runs until `shutdown` turns true (then lets the deliveries in flight finish and records
@@ -70,12 +79,13 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         }
     };
+    let lease = lease_ms();
     let leases: Leases = Arc::default();
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let (done_tx, done_rx) = mpsc::unbounded_channel::<store::Attempt>();
     let recorder = tokio::spawn(record(state.clone(), done_rx, leases.clone()));
     let (beat_stop_tx, beat_stop) = watch::channel(false);
-    let heartbeat = tokio::spawn(heartbeat(state.clone(), leases.clone(), beat_stop));
+    let heartbeat = tokio::spawn(heartbeat(state.clone(), leases.clone(), lease, beat_stop));
     loop {
         if *shutdown.borrow() {
             break;
@@ -87,7 +97,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         };
         let Ok(first) = first else { break };
         let room = (slots.available_permits() + 1).min(BATCH);
-        let claimed = match claim_due(&state, room).await {
+        let claimed = match claim_due(&state, room, lease).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook worker could not claim deliveries");
@@ -145,14 +155,18 @@ async fn skip_due(state: &AppState) -> Result<(), sqlx::Error> {
 }
 
 /// Claims up to `limit` due deliveries: each with the end of its lease.
-async fn claim_due(state: &AppState, limit: usize) -> Result<Vec<(store::Due, i64)>, sqlx::Error> {
+async fn claim_due(
+    state: &AppState,
+    limit: usize,
+    lease: i64,
+) -> Result<Vec<(store::Due, i64)>, sqlx::Error> {
     let t = now_ms();
     let due = store::due(&state.db, t, i64::try_from(limit).unwrap_or(64)).await?;
     if due.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = due.iter().map(|d| d.id.clone()).collect();
-    let lease = lease_end();
+    let lease = lease_end(lease);
     let claimed = store::claim(&state.db, &ids, t, lease).await?;
     Ok(due
         .into_iter()
@@ -219,11 +233,18 @@ async fn record(state: AppState, mut done: mpsc::UnboundedReceiver<store::Attemp
     }
 }
 
-/// Every [`HEARTBEAT`], moves the lease of each delivery in flight forward, until `stop`.
-async fn heartbeat(state: AppState, leases: Leases, mut stop: watch::Receiver<bool>) {
+/// Every third of the lease (`lease_ms`), moves the lease of each delivery in flight
+/// forward, until `stop`.
+async fn heartbeat(
+    state: AppState,
+    leases: Leases,
+    lease_ms: i64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(10_000));
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(HEARTBEAT) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
         }
         let held: Vec<(String, i64)> = match leases.lock() {
@@ -233,7 +254,7 @@ async fn heartbeat(state: AppState, leases: Leases, mut stop: watch::Receiver<bo
         if held.is_empty() {
             continue;
         }
-        let lease = lease_end();
+        let lease = lease_end(lease_ms);
         match store::extend_leases(&state.db, &held, lease).await {
             Ok(kept) => {
                 if let Ok(mut l) = leases.lock() {
