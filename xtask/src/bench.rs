@@ -227,7 +227,10 @@ fn outbox_drain(
         .args(["serve", "--port", "0"])
         .env("LINKHUB_API_KEY", &api_key)
         .env("LINKHUB_LOG", "warn")
-        .env("LINKHUB_WEBHOOK_URL", format!("http://127.0.0.1:{port}/hook"))
+        .env(
+            "LINKHUB_WEBHOOK_URL",
+            format!("http://127.0.0.1:{port}/hook"),
+        )
         // A delivery held past its timeout while the accounts are linked comes back soon.
         .env("LINKHUB_WEBHOOK_RETRY_BASE_MS", "100")
         .env_remove("LINKHUB_CONFIG")
@@ -252,7 +255,12 @@ fn outbox_drain(
     let mut b = cmd(bench_bin);
     b.args(["--url", &server.url])
         .args(["--backend", if postgres { "postgres" } else { "sqlite" }])
-        .args(["--drain", &n.to_string(), "--receiver-port", &port.to_string()])
+        .args([
+            "--drain",
+            &n.to_string(),
+            "--receiver-port",
+            &port.to_string(),
+        ])
         .args(&passed)
         .env("LINKHUB_API_KEY", &api_key);
     let outcome = status(&mut b);

@@ -106,8 +106,7 @@ async fn link_all(
     for t in tasks {
         t.await.expect("a linking task");
     }
-    let answers = answers.lock().expect("lock").clone();
-    answers
+    answers.lock().expect("lock").clone()
 }
 
 /// The project's webhook secret (`project show --json`).
@@ -124,11 +123,7 @@ fn webhook_secret(s: &TestApp) -> String {
 
 /// Sends every request again through `base` (the answered ones too): each is answered 201
 /// with the account it was answered before, if it was. The account id per request.
-async fn resend_all(
-    base: &str,
-    requests: &[Request],
-    answers: &[Option<String>],
-) -> Vec<String> {
+async fn resend_all(base: &str, requests: &[Request], answers: &[Option<String>]) -> Vec<String> {
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
     for (r, before) in requests.iter().zip(answers) {
@@ -136,7 +131,11 @@ async fn resend_all(
             .await
             .unwrap_or_else(|| panic!("{} got no answer from a running server", r.owner));
         if let Some(before) = before {
-            assert_eq!(&id, before, "{}: the same key answered another account", r.key);
+            assert_eq!(
+                &id, before,
+                "{}: the same key answered another account",
+                r.key
+            );
         }
         ids.push(id);
     }
@@ -168,7 +167,11 @@ async fn assert_one_account_per_key(app: &TestApp, requests: &[Request], ids: &[
         );
     }
     let distinct: BTreeSet<&String> = ids.iter().collect();
-    assert_eq!(distinct.len(), ids.len(), "no two keys answered one account");
+    assert_eq!(
+        distinct.len(),
+        ids.len(),
+        "no two keys answered one account"
+    );
 }
 
 /// Waits (up to `secs`) until each account's `account.created` was received, then checks

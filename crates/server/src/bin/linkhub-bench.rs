@@ -1165,11 +1165,20 @@ mod drain {
         owner: &str,
         timeout: Duration,
     ) -> Result<String, String> {
-        let body = serde_json::json!({"origin_owner_id": owner, "origin_owner_name": owner})
-            .to_string();
-        let headers = [("authorization", basic), ("content-type", "application/json")];
+        let body =
+            serde_json::json!({"origin_owner_id": owner, "origin_owner_name": owner}).to_string();
+        let headers = [
+            ("authorization", basic),
+            ("content-type", "application/json"),
+        ];
         let r = conn
-            .request("POST", "/connect_sessions", &headers, Some(body.as_bytes()), timeout)
+            .request(
+                "POST",
+                "/connect_sessions",
+                &headers,
+                Some(body.as_bytes()),
+                timeout,
+            )
             .await
             .map_err(|e| e.to_string())?;
         if r.status != 201 {
@@ -1196,10 +1205,18 @@ mod drain {
         let mut last = String::new();
         for _ in 0..3 {
             match conn
-                .request("POST", "/hub/accounts", &headers, Some(body.as_bytes()), timeout)
+                .request(
+                    "POST",
+                    "/hub/accounts",
+                    &headers,
+                    Some(body.as_bytes()),
+                    timeout,
+                )
                 .await
             {
-                Ok(r) if r.status == 201 => return json_str(&r.body, "id").ok_or_else(|| "201 without an id".into()),
+                Ok(r) if r.status == 201 => {
+                    return json_str(&r.body, "id").ok_or_else(|| "201 without an id".into());
+                }
                 Ok(r) if r.status >= 500 || r.status == 409 => last = r.describe(),
                 Ok(r) => return Err(r.describe()),
                 Err(e) => last = e.to_string(),
@@ -1296,14 +1313,20 @@ mod drain {
             let at = first_at.entry(&g.account).or_insert(g.at);
             *at = (*at).min(g.at);
         }
-        let delivered = created.iter().filter(|id| first_at.contains_key(id.as_str())).count();
+        let delivered = created
+            .iter()
+            .filter(|id| first_at.contains_key(id.as_str()))
+            .count();
         let last = created
             .iter()
             .filter_map(|id| first_at.get(id.as_str()))
             .max()
             .copied()
             .unwrap_or(opened);
-        let secs = last.saturating_duration_since(opened).as_secs_f64().max(1e-3);
+        let secs = last
+            .saturating_duration_since(opened)
+            .as_secs_f64()
+            .max(1e-3);
         let rate = delivered as f64 / secs;
         let repeated = log.len().saturating_sub(first_at.len());
         let unstable = ids_per_account.values().filter(|s| s.len() != 1).count();

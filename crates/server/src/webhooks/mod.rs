@@ -97,15 +97,16 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         };
         let Ok(first) = first else { break };
         let room = (slots.available_permits() + 1).min(BATCH);
-        let claimed = match claim_due(&state, room, lease).await {
+        let (found, claimed) = match claim_due(&state, room, lease).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook worker could not claim deliveries");
-                Vec::new()
+                (0, Vec::new())
             }
         };
-        // A full pass: there may be more due, so go on as soon as a slot is free.
-        let full = claimed.len() == room;
+        // A full pass (even if another server claimed part of it): there may be more due,
+        // so go on as soon as a slot is free.
+        let full = found == room;
         let mut first = Some(first);
         for (due, lease) in claimed {
             let permit = match first.take() {
@@ -154,25 +155,29 @@ async fn skip_due(state: &AppState) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Claims up to `limit` due deliveries: each with the end of its lease.
+/// Claims up to `limit` due deliveries: how many were due (up to `limit`), and the ones
+/// claimed, each with the end of its lease.
 async fn claim_due(
     state: &AppState,
     limit: usize,
     lease: i64,
-) -> Result<Vec<(store::Due, i64)>, sqlx::Error> {
+) -> Result<(usize, Vec<(store::Due, i64)>), sqlx::Error> {
     let t = now_ms();
     let due = store::due(&state.db, t, i64::try_from(limit).unwrap_or(64)).await?;
     if due.is_empty() {
-        return Ok(Vec::new());
+        return Ok((0, Vec::new()));
     }
+    let found = due.len();
     let ids: Vec<String> = due.iter().map(|d| d.id.clone()).collect();
     let lease = lease_end(lease);
     let claimed = store::claim(&state.db, &ids, t, lease).await?;
-    Ok(due
-        .into_iter()
-        .filter(|d| claimed.contains(&d.id))
-        .map(|d| (d, lease))
-        .collect())
+    Ok((
+        found,
+        due.into_iter()
+            .filter(|d| claimed.contains(&d.id))
+            .map(|d| (d, lease))
+            .collect(),
+    ))
 }
 
 /// Sends one delivery; what came of it.
@@ -210,7 +215,11 @@ async fn attempt(state: &AppState, url: &str, due: store::Due) -> store::Attempt
 }
 
 /// Records outcomes as they come, as many at once as are ready, until every sender is gone.
-async fn record(state: AppState, mut done: mpsc::UnboundedReceiver<store::Attempt>, leases: Leases) {
+async fn record(
+    state: AppState,
+    mut done: mpsc::UnboundedReceiver<store::Attempt>,
+    leases: Leases,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while done.recv_many(&mut batch, BATCH).await > 0 {
         match store::record(&state.db, &batch).await {
