@@ -36,6 +36,8 @@ const LEASE_MS: i64 = 30_000;
 pub const CONCURRENCY: usize = 32;
 /// Most rows claimed in one pass.
 const BATCH: usize = 64;
+/// Free slots a pass waits for (a quarter of [`CONCURRENCY`]).
+const MIN_ROOM: u32 = 8;
 /// How long one POST may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the outbox is looked at when nothing woke the worker.
@@ -90,14 +92,25 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             break;
         }
-        // A free slot first: claiming rows nobody can send yet would only hold their lease.
-        let first = tokio::select! {
-            permit = slots.clone().acquire_owned() => permit,
+        // Free slots first (claiming rows nobody can send yet would only hold their lease),
+        // at least a quarter of them: a busy worker claims in batches, not a row per answer.
+        let room = tokio::select! {
+            permits = slots.clone().acquire_many_owned(MIN_ROOM) => permits,
             _ = shutdown.changed() => break,
         };
-        let Ok(first) = first else { break };
-        let room = (slots.available_permits() + 1).min(BATCH);
-        let (found, claimed) = match claim_due(&state, room, lease).await {
+        let Ok(mut room) = room else { break };
+        let more = slots
+            .available_permits()
+            .min(BATCH.saturating_sub(room.num_permits()));
+        if more > 0
+            && let Ok(p) = slots
+                .clone()
+                .try_acquire_many_owned(u32::try_from(more).unwrap_or(0))
+        {
+            room.merge(p);
+        }
+        let limit = room.num_permits();
+        let (found, claimed) = match claim_due(&state, limit, lease).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook worker could not claim deliveries");
@@ -105,17 +118,11 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         };
         // A full pass (even if another server claimed part of it): there may be more due,
-        // so go on as soon as a slot is free.
-        let full = found == room;
-        let mut first = Some(first);
+        // so go on as soon as slots are free.
+        let full = found == limit;
         for (due, lease) in claimed {
-            let permit = match first.take() {
-                Some(p) => p,
-                None => match slots.clone().acquire_owned().await {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-            };
+            // One slot per delivery, freed when it is answered (`limit` ≥ claimed).
+            let Some(permit) = room.split(1) else { break };
             if let Ok(mut l) = leases.lock() {
                 l.insert(due.id.clone(), lease);
             }
@@ -130,7 +137,8 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 let _ = done.send(attempt);
             });
         }
-        drop(first);
+        // The slots not used.
+        drop(room);
         if !full {
             tokio::select! {
                 _ = state.webhook_wake.notified() => {}
