@@ -26,6 +26,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::clock::{now, now_ms};
 use crate::crypto;
+use crate::db::Backend;
 use crate::state::AppState;
 
 /// How long a claimed delivery is reserved before another worker may retry it; the
@@ -164,14 +165,25 @@ async fn skip_due(state: &AppState) -> Result<(), sqlx::Error> {
 }
 
 /// Claims up to `limit` due deliveries: how many were due (up to `limit`), and the ones
-/// claimed, each with the end of its lease.
+/// claimed, each with the end of its lease. On PostgreSQL in one statement (`FOR UPDATE
+/// SKIP LOCKED`); on SQLite, whose one writer never races itself, by a read and a write
+/// that takes only the rows still due.
 async fn claim_due(
     state: &AppState,
     limit: usize,
     lease: i64,
 ) -> Result<(usize, Vec<(store::Due, i64)>), sqlx::Error> {
     let t = now_ms();
-    let due = store::due(&state.db, t, i64::try_from(limit).unwrap_or(64)).await?;
+    let limit_sql = i64::try_from(limit).unwrap_or(64);
+    if state.db.backend == Backend::Postgres {
+        let lease = lease_end(lease);
+        let claimed = store::claim_due_postgres(&state.db, t, limit_sql, lease).await?;
+        return Ok((
+            claimed.len(),
+            claimed.into_iter().map(|d| (d, lease)).collect(),
+        ));
+    }
+    let due = store::due(&state.db, t, limit_sql).await?;
     if due.is_empty() {
         return Ok((0, Vec::new()));
     }

@@ -80,6 +80,28 @@ pub async fn due(db: &Db, t_ms: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error
     .await
 }
 
+/// On PostgreSQL: claims up to `limit` deliveries due at `t_ms` in one statement, moving
+/// them to `lease_until_ms`; rows another server is claiming at the same moment are skipped
+/// rather than waited for. The deliveries claimed.
+pub async fn claim_due_postgres(
+    db: &Db,
+    t_ms: i64,
+    limit: i64,
+    lease_until_ms: i64,
+) -> Result<Vec<Due>, sqlx::Error> {
+    sqlx::query_as::<_, Due>(
+        "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE id IN (SELECT id FROM \
+         webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $2 \
+         ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, payload, attempts",
+    )
+    .bind(lease_until_ms)
+    .bind(t_ms)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// Whether any delivery is due at `t_ms`.
 pub async fn any_due(db: &Db, t_ms: i64) -> Result<bool, sqlx::Error> {
     let due: Option<i64> = sqlx::query_scalar(
