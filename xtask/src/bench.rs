@@ -4,7 +4,9 @@
 //! --release` gives: opt-level 3, panics unwind), starts it on a free loopback
 //! port with a throwaway data directory (SQLite, or PostgreSQL with `--postgres`) and runs
 //! `linkhub-bench` against it: concurrent simulated end users creating sessions and linking
-//! accounts, then a check that no account was lost or duplicated.
+//! accounts, then a check that no account was lost or duplicated. Then, on a fresh server
+//! whose webhook URL is a loopback receiver of `linkhub-bench --drain`, the outbox's drain
+//! rate: events/s from N queued `account.created` until the receiver has every one.
 //!
 //! `bench widget` builds the release widget, serves it from the real server (release profile;
 //! the demo catalog, and a synthetic 1,000-connector one) and measures it in headless Chromium
@@ -23,10 +25,12 @@ use crate::util::{Failure, Result, cmd, fail, info, root, run, status, step};
 const TAG: &str = "bench";
 
 const USAGE: &str = "\
-cargo xtask bench server [--postgres] [--clients 32] [--duration 10] [--warmup 1]
-                         [--retry-every 4] [--threads 1] [--timeout 10]
-    concurrent end users against the release build of the server on loopback; every option
-    but --postgres goes to linkhub-bench (`target/release/linkhub-bench --help`)
+cargo xtask bench server [--postgres] [--drain 5000] [--clients 32] [--duration 10]
+                         [--warmup 1] [--retry-every 4] [--threads 1] [--timeout 10]
+    concurrent end users against the release build of the server on loopback, then the
+    webhook outbox's drain rate: --drain N accounts' account.created to a loopback receiver
+    on a fresh server (0: skip); every other option but --postgres goes to linkhub-bench
+    (`target/release/linkhub-bench --help`)
 cargo xtask bench widget [--loads 10]
     the release widget served by the real server, in headless Chromium";
 
@@ -67,10 +71,18 @@ pub fn catalog(args: &[String]) -> Result<PathBuf> {
 
 fn server(args: &[String]) -> Result {
     let mut postgres = false;
+    let mut drain: usize = 5000;
     let mut forwarded = Vec::new();
-    for a in args {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--postgres" => postgres = true,
+            "--drain" => {
+                let n = it.next().map(String::as_str).unwrap_or("");
+                drain = n
+                    .parse()
+                    .map_err(|_| Failure(format!("--drain wants a number, not `{n}`")))?;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -168,9 +180,97 @@ fn server(args: &[String]) -> Result {
     drop(pg);
     drop(data_dir);
     let outcome = outcome?;
+    let drained = if drain > 0 {
+        outbox_drain(&server_bin, &bench_bin, postgres, drain, &forwarded)
+    } else {
+        Ok(())
+    };
     if !outcome.success() {
         return fail(format!(
             "linkhub-bench reported a failure ({outcome}): see the verification above"
+        ));
+    }
+    drained
+}
+
+/// The outbox's drain rate: a fresh server (data folder, and database on PostgreSQL) whose
+/// webhook URL is the loopback receiver of `linkhub-bench --drain n`.
+fn outbox_drain(
+    server_bin: &Path,
+    bench_bin: &Path,
+    postgres: bool,
+    n: usize,
+    forwarded: &[String],
+) -> Result {
+    let pg = if postgres {
+        step(TAG, "outbox drain: a fresh PostgreSQL cluster");
+        Some(
+            crate::pg::PgCluster::start_temp()
+                .map_err(|e| Failure(format!("could not start PostgreSQL: {e}")))?,
+        )
+    } else {
+        None
+    };
+    let data_dir = TempDir::new("linkhub-bench-drain")?;
+    let api_key = format!("lh_bench_{}", random_hex(16));
+    let port = crate::pg::free_port()
+        .map_err(|e| Failure(format!("no free port for the webhook receiver: {e}")))?;
+    step(
+        TAG,
+        &format!("outbox drain: {n} account.created to a receiver on 127.0.0.1:{port}"),
+    );
+    let mut c = cmd(server_bin);
+    c.arg("--data-dir")
+        .arg(&data_dir.0)
+        .arg("--catalog")
+        .arg(root().join("catalog"))
+        .args(["serve", "--port", "0"])
+        .env("LINKHUB_API_KEY", &api_key)
+        .env("LINKHUB_LOG", "warn")
+        .env(
+            "LINKHUB_WEBHOOK_URL",
+            format!("http://127.0.0.1:{port}/hook"),
+        )
+        // A delivery held past its timeout while the accounts are linked comes back soon.
+        .env("LINKHUB_WEBHOOK_RETRY_BASE_MS", "100")
+        .env_remove("LINKHUB_CONFIG")
+        .env_remove("LINKHUB_PUBLIC_URL")
+        .env_remove("LINKHUB_DATA_DIR");
+    match &pg {
+        Some(pg) => c.env("DATABASE_URL", &pg.url),
+        None => c.env_remove("DATABASE_URL"),
+    };
+    let server = RunningServer::start(c)?;
+    // The load run's options that apply to linking (--clients, --timeout, --threads).
+    let mut passed = Vec::new();
+    let mut it = forwarded.iter();
+    while let Some(a) = it.next() {
+        if matches!(a.as_str(), "--clients" | "--timeout" | "--threads")
+            && let Some(v) = it.next()
+        {
+            passed.push(a.clone());
+            passed.push(v.clone());
+        }
+    }
+    let mut b = cmd(bench_bin);
+    b.args(["--url", &server.url])
+        .args(["--backend", if postgres { "postgres" } else { "sqlite" }])
+        .args([
+            "--drain",
+            &n.to_string(),
+            "--receiver-port",
+            &port.to_string(),
+        ])
+        .args(&passed)
+        .env("LINKHUB_API_KEY", &api_key);
+    let outcome = status(&mut b);
+    drop(server);
+    drop(pg);
+    drop(data_dir);
+    let outcome = outcome?;
+    if !outcome.success() {
+        return fail(format!(
+            "linkhub-bench --drain reported a failure ({outcome}): see above"
         ));
     }
     Ok(())

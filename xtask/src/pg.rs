@@ -5,4 +5,4 @@
 #[allow(dead_code)] // xtask needs only part of the test support
 mod testing;
 
-pub use testing::PgCluster;
+pub use testing::{PgCluster, free_port};

@@ -80,6 +80,28 @@ pub async fn due(db: &Db, t_ms: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error
     .await
 }
 
+/// On PostgreSQL: claims up to `limit` deliveries due at `t_ms` in one statement, moving
+/// them to `lease_until_ms`; rows another server is claiming at the same moment are skipped
+/// rather than waited for. The deliveries claimed.
+pub async fn claim_due_postgres(
+    db: &Db,
+    t_ms: i64,
+    limit: i64,
+    lease_until_ms: i64,
+) -> Result<Vec<Due>, sqlx::Error> {
+    sqlx::query_as::<_, Due>(
+        "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE id IN (SELECT id FROM \
+         webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $2 \
+         ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, payload, attempts",
+    )
+    .bind(lease_until_ms)
+    .bind(t_ms)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// Whether any delivery is due at `t_ms`.
 pub async fn any_due(db: &Db, t_ms: i64) -> Result<bool, sqlx::Error> {
     let due: Option<i64> = sqlx::query_scalar(
@@ -107,74 +129,167 @@ pub async fn skip_due(db: &Db, t_ms: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Claims deliveries that were due at `t_ms` by moving them to `lease_until_ms`; the ones
-/// another worker claimed (or that changed) meanwhile are left out. The ids claimed.
+/// Most rows one write of the worker touches: every statement of a write names its rows
+/// `:id_0`…, so a bounded chunk keeps the SQL texts few (each is prepared once per
+/// connection and cached).
+pub const CHUNK: usize = 16;
+
+/// Runs `per_row` writes of at most [`CHUNK`] statements each (concurrently: on SQLite the
+/// writer thread groups them into one transaction), and answers, per row in order, whether
+/// its statement changed it. A write that fails counts its rows as unchanged.
+async fn per_row<T>(
+    db: &Db,
+    rows: &[T],
+    base: impl Fn() -> Write,
+    stmt: impl Fn(usize, &T, Write) -> Write,
+) -> Result<Vec<bool>, sqlx::Error> {
+    let mut set = tokio::task::JoinSet::new();
+    for (n, chunk) in rows.chunks(CHUNK).enumerate() {
+        let mut w = base();
+        for (i, row) in chunk.iter().enumerate() {
+            w = stmt(i, row, w);
+        }
+        let db = db.clone();
+        let len = chunk.len();
+        set.spawn(async move { (n, len, db.write(w).await) });
+    }
+    let mut changed = vec![false; rows.len()];
+    let mut first_error = None;
+    while let Some(joined) = set.join_next().await {
+        let Ok((n, len, written)) = joined else {
+            continue;
+        };
+        match written {
+            Ok(Written::Done(changes)) => {
+                for (i, c) in changes.into_iter().enumerate().take(len) {
+                    if let Some(slot) = changed.get_mut(n * CHUNK + i) {
+                        *slot = c == 1;
+                    }
+                }
+            }
+            Ok(Written::Refused(_)) => {}
+            Err(e) => first_error = first_error.or(Some(e)),
+        }
+    }
+    match first_error {
+        // Nothing at all was written: say why.
+        Some(e) if !changed.contains(&true) => Err(e),
+        Some(e) => {
+            tracing::warn!(error = %e, "a webhook outbox write failed");
+            Ok(changed)
+        }
+        None => Ok(changed),
+    }
+}
+
+/// Claims deliveries that were due at `t_ms` by moving them to `lease_until_ms` (the lease:
+/// no other worker takes them before); the ones another worker claimed (or that changed)
+/// meanwhile are left out. The ids claimed.
 pub async fn claim(
     db: &Db,
     ids: &[String],
     t_ms: i64,
     lease_until_ms: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let mut w = Write::new().bind("lease", lease_until_ms).bind("t", t_ms);
-    for (i, id) in ids.iter().enumerate() {
-        w = w
-            .run(format!(
+    let changed = per_row(
+        db,
+        ids,
+        || Write::new().bind("lease", lease_until_ms).bind("t", t_ms),
+        |i, id, w| {
+            w.run(format!(
                 "UPDATE webhook_deliveries SET next_attempt_ms = :lease \
                  WHERE id = :id_{i} AND status = 'pending' AND next_attempt_ms <= :t"
             ))
-            .bind(format!("id_{i}"), id);
-    }
-    Ok(match db.write(w).await? {
-        Written::Done(changes) => ids
-            .iter()
-            .zip(changes)
-            .filter(|(_, n)| *n == 1)
-            .map(|(id, _)| id.clone())
-            .collect(),
-        Written::Refused(_) => Vec::new(),
-    })
-}
-
-/// Records a delivery the receiver accepted.
-pub async fn delivered(db: &Db, id: &str, attempts: i64, code: u16) -> Result<(), sqlx::Error> {
-    db.write(
-        Write::new()
-            .run(
-                "UPDATE webhook_deliveries SET status = 'delivered', attempts = :attempts, \
-                 last_status_code = :code, last_error = NULL, delivered_at = :at WHERE id = :id",
-            )
-            .bind("attempts", attempts)
-            .bind("code", i64::from(code))
-            .bind("at", now())
-            .bind("id", id),
+            .bind(format!("id_{i}"), id)
+        },
     )
     .await?;
-    Ok(())
+    Ok(ids
+        .iter()
+        .zip(changed)
+        .filter(|(_, c)| *c)
+        .map(|(id, _)| id.clone())
+        .collect())
 }
 
-/// Records a failed attempt: retried at `next_ms`, or given up (`failed`).
-pub async fn failed(
+/// Moves the leases of deliveries still being sent from their current end (`(id,
+/// lease_ms)`) to `lease_until_ms`. Per row, whether it was still ours to extend (false: it
+/// was recorded meanwhile, or its lease ran out and another worker claimed it).
+pub async fn extend_leases(
     db: &Db,
-    id: &str,
-    attempts: i64,
-    code: Option<u16>,
-    error: &str,
-    given_up: bool,
-    next_ms: i64,
-) -> Result<(), sqlx::Error> {
-    db.write(
-        Write::new()
-            .run(
-                "UPDATE webhook_deliveries SET status = :status, attempts = :attempts, \
-                 last_status_code = :code, last_error = :error, next_attempt_ms = :next \
-                 WHERE id = :id",
-            )
-            .bind("status", if given_up { "failed" } else { "pending" })
-            .bind("attempts", attempts)
-            .bind("code", code.map(i64::from))
-            .bind("error", error)
-            .bind("next", next_ms)
-            .bind("id", id),
+    leases: &[(String, i64)],
+    lease_until_ms: i64,
+) -> Result<Vec<bool>, sqlx::Error> {
+    per_row(
+        db,
+        leases,
+        || Write::new().bind("lease", lease_until_ms),
+        |i, (id, old), w| {
+            w.run(format!(
+                "UPDATE webhook_deliveries SET next_attempt_ms = :lease \
+                 WHERE id = :id_{i} AND status = 'pending' AND next_attempt_ms = :old_{i}"
+            ))
+            .bind(format!("id_{i}"), id)
+            .bind(format!("old_{i}"), *old)
+        },
+    )
+    .await
+}
+
+/// What one attempt of a delivery came to.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub id: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    /// The receiver's status code, if it answered.
+    pub code: Option<u16>,
+    /// `None`: delivered. Otherwise why it failed, and whether it is given up (`failed`) or
+    /// retried at `next_ms`.
+    pub failure: Option<Failure>,
+}
+
+/// Why an attempt failed and what follows.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: String,
+    pub given_up: bool,
+    pub next_ms: i64,
+}
+
+/// Records attempts: delivered ones as such, failed ones retried later or given up. A
+/// failure is recorded only while the delivery is pending (another worker that took it over
+/// after the lease ran out may have delivered it meanwhile).
+pub async fn record(db: &Db, attempts: &[Attempt]) -> Result<(), sqlx::Error> {
+    per_row(
+        db,
+        attempts,
+        || Write::new().bind("at", now()),
+        |i, a, w| {
+            let w = match &a.failure {
+                None => w.run(format!(
+                    "UPDATE webhook_deliveries SET status = 'delivered', \
+                     attempts = :attempts_{i}, last_status_code = :code_{i}, \
+                     last_error = NULL, delivered_at = :at WHERE id = :id_{i}"
+                )),
+                Some(f) => w
+                    .run(format!(
+                        "UPDATE webhook_deliveries SET status = :status_{i}, \
+                         attempts = :attempts_{i}, last_status_code = :code_{i}, \
+                         last_error = :error_{i}, next_attempt_ms = :next_{i} \
+                         WHERE id = :id_{i} AND status = 'pending'"
+                    ))
+                    .bind(
+                        format!("status_{i}"),
+                        if f.given_up { "failed" } else { "pending" },
+                    )
+                    .bind(format!("error_{i}"), f.error.as_str())
+                    .bind(format!("next_{i}"), f.next_ms),
+            };
+            w.bind(format!("id_{i}"), a.id.as_str())
+                .bind(format!("attempts_{i}"), a.attempts)
+                .bind(format!("code_{i}"), a.code.map(i64::from))
+        },
     )
     .await?;
     Ok(())

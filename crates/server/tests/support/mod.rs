@@ -287,6 +287,20 @@ impl TestApp {
         self.start();
     }
 
+    /// Kills the server with SIGKILL (no shutdown of any kind), by its PID.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same data folder and database (after [`Self::kill`]
+    /// or [`Self::stop`]); it listens on a new port.
+    pub fn start_again(&mut self) {
+        self.start();
+    }
+
     /// Graceful stop by PID.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
