@@ -33,6 +33,23 @@ pub enum HostEvent {
     },
     SessionExpired,
     Exit,
+    /// Extension: a step of the onboarding plan turned `done` (`step`: its index).
+    StepCompleted {
+        step: u32,
+        provider: String,
+        account_id: String,
+    },
+    /// Extension: every required step of the plan is done; the accounts that satisfy them.
+    OnboardingCompleted {
+        accounts: Vec<EventAccount>,
+    },
+}
+
+/// An account named by `ONBOARDING_COMPLETED`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventAccount {
+    pub id: String,
+    pub provider: String,
 }
 
 impl HostEvent {
@@ -45,6 +62,8 @@ impl HostEvent {
             HostEvent::Error { .. } => "ERROR",
             HostEvent::SessionExpired => "SESSION_EXPIRED",
             HostEvent::Exit => "EXIT",
+            HostEvent::StepCompleted { .. } => "STEP_COMPLETED",
+            HostEvent::OnboardingCompleted { .. } => "ONBOARDING_COMPLETED",
         }
     }
 
@@ -71,6 +90,18 @@ impl HostEvent {
                 ev.code = Some(code.clone());
                 ev.message = Some(message.clone());
             }
+            HostEvent::StepCompleted {
+                step,
+                provider,
+                account_id,
+            } => {
+                ev.step = Some(*step);
+                ev.provider = Some(provider.clone());
+                ev.account_id = Some(account_id.clone());
+            }
+            HostEvent::OnboardingCompleted { accounts } => {
+                ev.accounts = Some(accounts.clone());
+            }
             HostEvent::Open | HostEvent::SessionExpired | HostEvent::Exit => {}
         }
         ev
@@ -91,6 +122,12 @@ pub struct WireEvent {
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `STEP_COMPLETED`: the step's index in the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    /// `ONBOARDING_COMPLETED`: the accounts of the plan's done steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<EventAccount>>,
 }
 
 /// A message to the host: `{ source, type }`, with the event for `type: "event"`.
@@ -449,6 +486,30 @@ mod tests {
         assert_eq!(json["source"], "linkhub");
         assert_eq!(json["type"], "event");
         assert_eq!(json["event"]["name"], "SUCCESS");
+        let step = HostEvent::StepCompleted {
+            step: 2,
+            provider: "oneflow".into(),
+            account_id: "acc_3".into(),
+        }
+        .to_wire("s1", "t");
+        let json = serde_json::to_value(&step).expect("serializes");
+        assert_eq!(json["name"], "STEP_COMPLETED");
+        assert_eq!(json["step"], 2);
+        assert_eq!(json["account_id"], "acc_3");
+        assert!(json.get("accounts").is_none());
+        let done = HostEvent::OnboardingCompleted {
+            accounts: vec![EventAccount {
+                id: "acc_3".into(),
+                provider: "oneflow".into(),
+            }],
+        }
+        .to_wire("s1", "t");
+        let json = serde_json::to_value(&done).expect("serializes");
+        assert_eq!(json["name"], "ONBOARDING_COMPLETED");
+        assert_eq!(
+            json["accounts"],
+            serde_json::json!([{ "id": "acc_3", "provider": "oneflow" }])
+        );
         let ready = serde_json::to_value(Outgoing::plain("ready")).expect("serializes");
         assert_eq!(
             ready,
