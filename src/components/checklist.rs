@@ -513,3 +513,106 @@ pub fn StepRow(
         </li>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::render;
+
+    fn step(index: u32, provider: &str, state: StepState) -> StepProgress {
+        StepProgress {
+            index,
+            provider: Some(provider.into()),
+            category: None,
+            optional: false,
+            label: None,
+            state,
+            account_id: (state == StepState::Done).then(|| format!("acc_{index}")),
+            account_provider: None,
+            account_name: None,
+            handoff_expires_at: None,
+        }
+    }
+
+    fn plan(states: [StepState; 3], completed: bool) -> OnboardingProgress {
+        let steps: Vec<_> = ["bamboohr", "dagster", "oneflow"]
+            .iter()
+            .zip(states)
+            .enumerate()
+            .map(|(i, (p, s))| step(i as u32, p, s))
+            .collect();
+        OnboardingProgress {
+            plan_id: "p".into(),
+            done: steps.iter().filter(|s| s.state == StepState::Done).count() as u32,
+            total: 3,
+            steps,
+            completed,
+            completed_at: None,
+        }
+    }
+
+    use StepState::{Done, HandedOff, NeedsAttention, Skipped, Todo};
+
+    #[test]
+    fn the_next_step_is_the_first_to_do_or_to_fix() {
+        assert_eq!(next_step(&plan([Done, Todo, Todo], false)), Some(1));
+        assert_eq!(next_step(&plan([Done, Skipped, NeedsAttention], false)), Some(2));
+        assert_eq!(next_step(&plan([Done, HandedOff, Done], false)), None, "waiting is not to do");
+    }
+
+    #[test]
+    fn events_name_each_step_seen_turning_done_and_the_completion_once() {
+        let before = plan([Done, Todo, HandedOff], false);
+        let now = plan([Done, Done, Done], true);
+        let events = events_between(&before, &now);
+        assert_eq!(
+            events,
+            vec![
+                HostEvent::StepCompleted { step: 1, provider: "dagster".into(), account_id: "acc_1".into() },
+                HostEvent::StepCompleted { step: 2, provider: "oneflow".into(), account_id: "acc_2".into() },
+                HostEvent::OnboardingCompleted {
+                    accounts: ["bamboohr", "dagster", "oneflow"]
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| EventAccount { id: format!("acc_{i}"), provider: (*p).into() })
+                        .collect(),
+                },
+            ]
+        );
+        // Seen again: nothing new. Another plan: nothing at all.
+        assert!(events_between(&now, &now).is_empty());
+        let mut other = plan([Todo, Todo, Todo], false);
+        other.plan_id = "q".into();
+        assert!(events_between(&other, &now).is_empty());
+        // A category step names the connector the user chose.
+        let mut chosen = plan([Done, Todo, Todo], false);
+        chosen.steps[0].provider = None;
+        chosen.steps[0].category = Some("hris".into());
+        chosen.steps[0].account_provider = Some("personio".into());
+        let events = events_between(&plan([Todo, Todo, Todo], false), &chosen);
+        assert!(matches!(&events[..], [HostEvent::StepCompleted { provider, .. }] if provider == "personio"));
+    }
+
+    #[test]
+    fn steps_are_named_by_label_connector_or_category() {
+        let mut s = step(0, "dagster", Todo);
+        assert_eq!(step_title(Locale::en, &s, None), "dagster");
+        s.label = Some("Your data platform".into());
+        assert_eq!(step_title(Locale::en, &s, None), "Your data platform");
+        s.label = None;
+        s.provider = None;
+        s.category = Some("hris".into());
+        assert_eq!(step_title(Locale::fr, &s, None), category_name(Locale::fr, "hris"));
+    }
+
+    #[test]
+    fn a_loaded_plan_renders_its_count_in_a_live_region() {
+        let html = render(|| {
+            let progress = RwSignal::new(Some(Ok(plan([Done, Todo, Skipped], false))));
+            view! { <ChecklistView progress=progress on_reload=Callback::new(|()| {}) /> }
+        });
+        assert!(html.contains("role=\"status\" aria-live=\"polite\""), "{html}");
+        assert!(html.contains("1 of 3 connected"), "{html}");
+        assert!(html.contains("data-state=\"skipped\""), "{html}");
+    }
+}
