@@ -27,8 +27,15 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
 
     let key_file = demo_api_key(&data_dir)?;
     step(TAG, "creating connect sessions for the demo user");
-    let link = demo_session(server, &data_dir, &public_url, "demo-user")?;
-    let embed = demo_session(server, &data_dir, &public_url, "demo-embed-user")?;
+    let link = demo_session(server, &data_dir, &public_url, "demo-user", &[])?;
+    let onboarding = demo_session(
+        server,
+        &data_dir,
+        &public_url,
+        "demo-onboarding-user",
+        ONBOARDING_PLAN,
+    )?;
+    let embed = demo_session(server, &data_dir, &public_url, "demo-embed-user", &[])?;
     let embed_token = embed
         .split_once("#token=")
         .map(|(_, t)| t.to_string())
@@ -39,6 +46,10 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
     println!();
     println!("  Auth link (valid 24 hours; open it in a browser):");
     println!("    {link}");
+    println!();
+    println!("  Onboarding link (a three-step checklist: an HRIS, Dagster, Oneflow;");
+    println!("  its progress is kept for the user across visits):");
+    println!("    {onboarding}");
     println!();
     println!("  Embedding demo (a host page opening the Hub as a modal or inline):");
     println!("    {public_url}/examples/host.html#token={embed_token}");
@@ -60,15 +71,29 @@ pub fn prepare(server: &Path, port: u16, web_dir: &Path) -> Result<std::process:
     Ok(serve)
 }
 
-/// Creates a 24-hour connect session and returns its auth link.
-fn demo_session(server: &Path, data_dir: &Path, public_url: &str, owner: &str) -> Result<String> {
-    let session = output(
-        server_cmd(server, data_dir, public_url)
-            .args(["session", "create", "--owner-id", owner])
-            .args(["--owner-name", "Demo Company"])
-            .args(["--username", "demo@example.com"])
-            .args(["--expires-in", "86400"]),
-    )?;
+/// The demo's onboarding plan, as `session create --step` takes it: any HRIS connector,
+/// then Dagster, then Oneflow.
+const ONBOARDING_PLAN: &[&str] = &["category:hris", "provider:dagster", "provider:oneflow"];
+
+/// Creates a 24-hour connect session (with these onboarding `steps`, if any) and returns
+/// its auth link.
+fn demo_session(
+    server: &Path,
+    data_dir: &Path,
+    public_url: &str,
+    owner: &str,
+    steps: &[&str],
+) -> Result<String> {
+    let mut command = server_cmd(server, data_dir, public_url);
+    command
+        .args(["session", "create", "--owner-id", owner])
+        .args(["--owner-name", "Demo Company"])
+        .args(["--username", "demo@example.com"])
+        .args(["--expires-in", "86400"]);
+    for step in steps {
+        command.args(["--step", step]);
+    }
+    let session = output(&mut command)?;
     auth_link_of(&session)
         .ok_or_else(|| crate::util::Failure("the session answer had no auth link".into()))
 }

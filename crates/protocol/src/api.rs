@@ -236,6 +236,10 @@ pub enum WebhookEventType {
     AccountUpdated,
     #[serde(rename = "account.deleted")]
     AccountDeleted,
+    /// Extension: every required step of an onboarding plan is done (sent once per owner
+    /// and plan, as a [`SessionWebhookEvent`]).
+    #[serde(rename = "connect_session.completed")]
+    ConnectSessionCompleted,
 }
 
 impl WebhookEventType {
@@ -244,6 +248,7 @@ impl WebhookEventType {
             WebhookEventType::AccountCreated => "account.created",
             WebhookEventType::AccountUpdated => "account.updated",
             WebhookEventType::AccountDeleted => "account.deleted",
+            WebhookEventType::ConnectSessionCompleted => "connect_session.completed",
         }
     }
 }
@@ -285,4 +290,48 @@ pub struct WebhookAccountData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub metadata: Option<serde_json::Value>,
+}
+
+/// Extension: a webhook about a connect session rather than an account
+/// (`connect_session.completed`). Signed and delivered like [`WebhookEvent`], whose shape
+/// (`account.*`) is unchanged for StackOne clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionWebhookEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: WebhookEventType,
+    /// RFC 3339.
+    pub timestamp: String,
+    pub data: ConnectSessionCompletedData,
+}
+
+/// `data` of `connect_session.completed`: the session whose link completed the plan, its
+/// owner, the plan, and the accounts that satisfy its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectSessionCompletedData {
+    /// The connect session's id.
+    pub id: String,
+    pub origin_owner_id: String,
+    pub origin_owner_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub metadata: Option<serde_json::Value>,
+    /// The plan's id ([`crate::onboarding::OnboardingProgress::plan_id`]).
+    pub plan_id: String,
+    /// The accounts of the done steps, in plan order, each once.
+    pub accounts: Vec<CompletedAccount>,
+    /// RFC 3339.
+    pub completed_at: String,
+}
+
+/// One account of a completed plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CompletedAccount {
+    pub id: String,
+    pub provider: String,
 }

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::{ApiError, json_errors};
 use crate::state::AppState;
-use crate::{accounts, attempts, connectors, console, sessions, web};
+use crate::{accounts, attempts, connectors, console, handoffs, onboarding, sessions, web};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -31,6 +31,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
     // webhook URL); a guide's blocks and runs nest, so they are listed rather than found.
     components(schemas(
         linkhub_protocol::api::WebhookEvent,
+        linkhub_protocol::api::SessionWebhookEvent,
         linkhub_protocol::guide::Block,
         linkhub_protocol::guide::Inline,
         linkhub_protocol::guide::CalloutKind
@@ -62,6 +63,8 @@ pub fn api_routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(connectors::router(state))
         .merge(accounts::router(state))
         .merge(attempts::router(state))
+        .merge(onboarding::router(state))
+        .merge(handoffs::router(state))
         .split_for_parts()
 }
 

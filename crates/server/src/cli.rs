@@ -21,6 +21,32 @@ use crate::project::{self, DataDirLock, Project};
 use crate::state::{AppState, Inner, Settings};
 use crate::{accounts, app, clock, sessions, webhooks};
 use linkhub_protocol::api::CreateConnectSession;
+use linkhub_protocol::onboarding::OnboardingStep;
+
+/// `--step provider:KEY`, `--step category:KEY`, either with `:optional` after it.
+fn parse_step(text: &str) -> Result<OnboardingStep, String> {
+    let mut parts = text.split(':');
+    let kind = parts.next().unwrap_or_default();
+    let key = parts.next().unwrap_or_default().trim();
+    let optional = match parts.next() {
+        None => false,
+        Some("optional") => true,
+        Some(_) => return Err("only `:optional` may follow the key".into()),
+    };
+    if key.is_empty() || parts.next().is_some() {
+        return Err("write provider:KEY or category:KEY (then :optional if it is)".into());
+    }
+    let mut step = OnboardingStep {
+        optional,
+        ..OnboardingStep::default()
+    };
+    match kind {
+        "provider" => step.provider = Some(key.to_string()),
+        "category" => step.category = Some(key.to_string()),
+        _ => return Err("a step is provider:KEY or category:KEY".into()),
+    }
+    Ok(step)
+}
 
 /// linkhub reference server: connect sessions, the Hub API, accounts and signed webhooks.
 #[derive(Debug, Parser)]
@@ -185,6 +211,10 @@ pub struct SessionCreate {
     /// A label for the account.
     #[arg(long)]
     pub label: Option<String>,
+    /// An onboarding plan step (repeatable, in order): `provider:KEY` or `category:KEY`,
+    /// with `:optional` after it for a step the user may skip.
+    #[arg(long = "step", value_parser = parse_step)]
+    pub steps: Vec<OnboardingStep>,
     /// Print the whole session as JSON.
     #[arg(long)]
     pub json: bool,
@@ -426,7 +456,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         r.file.port.unwrap_or(8080)
                     )
                 });
+            let catalog_dir = g
+                .catalog
+                .clone()
+                .or_else(|| r.file.catalog.clone())
+                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog = if args.steps.is_empty() {
+                Catalog::default()
+            } else {
+                Catalog::load(&catalog_dir)
+                    .map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?
+            };
             let req = CreateConnectSession {
+                onboarding: (!args.steps.is_empty()).then(|| args.steps.clone()),
                 origin_owner_id: args.owner_id.clone(),
                 origin_owner_name: args.owner_name.clone(),
                 origin_username: args.username.clone(),
@@ -438,7 +480,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 label: args.label.clone(),
                 ..CreateConnectSession::default()
             };
-            let session = sessions::create_session(&db, None, &project, &public_url, req)
+            let session = sessions::create_session(&db, None, &catalog, &project, &public_url, req)
                 .await
                 .map_err(|e| {
                     let body = e.body();

@@ -33,6 +33,13 @@ pub enum ApiError {
         message: Text,
         fields: BTreeMap<String, Text>,
     },
+    /// A refusal with a stable `code` (extension of the error body) the widget acts on.
+    #[error("{message}")]
+    Coded {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -64,7 +71,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Status { status, .. } => *status,
+            ApiError::Status { status, .. } | ApiError::Coded { status, .. } => *status,
             ApiError::Fields { .. } | ApiError::UserFields { .. } => StatusCode::BAD_REQUEST,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -79,6 +86,13 @@ impl ApiError {
                 provider_response: None,
                 fields: None,
                 code: None,
+            },
+            ApiError::Coded { message, code, .. } => ErrorBody {
+                status_code,
+                message: message.clone(),
+                provider_response: None,
+                fields: None,
+                code: Some(code.to_string()),
             },
             ApiError::Fields { message, fields } => ErrorBody {
                 status_code,

@@ -18,6 +18,8 @@
 //!   (`/accounts…`), through one write path ([`accounts::link`]);
 //! - [`attempts`]: OAuth connection attempts and the OAuth flow
 //!   (`/hub/connection_attempts…`, `/connect/oauth2/…`);
+//! - [`onboarding`] (extension): onboarding plans and their progress (`/hub/onboarding…`);
+//! - [`handoffs`] (extension): hand-off links to a colleague (`/hub/handoffs`);
 //! - [`webhooks`]: the outbox and its delivery worker (no routes);
 //! - [`console`]: the operator console (`/console…`);
 //! - [`web`]: the widget's pages and files, the example pages, the logos.
@@ -40,9 +42,11 @@ pub mod cors;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod handoffs;
 pub mod i18n;
 pub mod idempotency;
 pub mod memo;
+pub mod onboarding;
 pub mod project;
 pub mod sandbox;
 pub mod sessions;

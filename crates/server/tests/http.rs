@@ -320,6 +320,12 @@ async fn openapi_document_matches_the_routes() {
         "GET /connect/oauth2/{integration_id}",
         "GET /connect/oauth2/callback",
         "GET /connect/oauth2/callback.js",
+        // Extensions (issue #14): onboarding, the owner's accounts, hand-offs.
+        "GET /hub/onboarding",
+        "PATCH /hub/onboarding/steps/{index}",
+        "GET /hub/accounts",
+        "DELETE /hub/accounts/{id}",
+        "POST /hub/handoffs",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -328,7 +334,10 @@ async fn openapi_document_matches_the_routes() {
     // And each documented operation is routed: no "No such endpoint" 404 and no 405.
     for op in &documented {
         let (method, path) = op.split_once(' ').expect("op");
-        let path = path.replace("{id}", "x").replace("{integration_id}", "x");
+        let path = path
+            .replace("{id}", "x")
+            .replace("{integration_id}", "x")
+            .replace("{index}", "0");
         let r = s
             .http
             .request(method.parse().expect("method"), s.url(&path))

@@ -354,7 +354,8 @@ async fn the_openapi_document_the_router_and_the_protocol_doc_agree() {
     for path in paths {
         let concrete = path
             .replace("{id}", "nope")
-            .replace("{integration_id}", "nope");
+            .replace("{integration_id}", "nope")
+            .replace("{index}", "0");
         for method in ["GET", "POST", "PATCH", "DELETE", "PUT"] {
             let r = s
                 .http

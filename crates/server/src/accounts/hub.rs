@@ -206,7 +206,7 @@ pub async fn patch_account(
         }
     }
     check_fields(c, &values)?;
-    let updated = link::update(&state, account, c, &values, &extra)
+    let updated = link::update(&state, &session, account, c, &values, &extra)
         .await?
         .ok_or_else(|| {
             ApiError::not_found("Account not found for this session's owner and connector")

@@ -96,7 +96,11 @@ pub async fn link(
                 (StatusCode::CREATED, account, w)
             }
             Some(old) => {
-                let account = updated(state, old, connector, values, extra_secrets);
+                let mut account = updated(state, old, connector, values, extra_secrets);
+                // Re-linked by a colleague's hand-off: it came through that hand-off now.
+                if session.handoff_id.is_some() {
+                    account.handoff_id = session.handoff_id.clone();
+                }
                 let event = account.event(&state.catalog, WebhookEventType::AccountUpdated);
                 let w = store::update(&account, &event);
                 (StatusCode::OK, account, w)
@@ -108,12 +112,16 @@ pub async fn link(
         }
         let account_at = w.len();
         w = w.then(account_write);
+        if let Some(handoff_id) = &session.handoff_id {
+            w = w.then(crate::handoffs::store::mark_used(handoff_id, &account.id));
+        }
         let follow_up_at = w.len();
         if let Some(f) = follow_up {
             w = w.then(f(&account.id));
         }
         match state.db.write(w).await? {
             Written::Done(_) => {
+                onboarding_after_write(state, session, &account.id).await;
                 state.webhook_wake.notify_one();
                 return Ok(Linked::Account {
                     status,
@@ -137,10 +145,27 @@ pub async fn link(
     ))
 }
 
+/// Extension: records every onboarding plan of the session's owner that this write
+/// completed. The account is written whatever happens here: a failure is logged, and the
+/// next read of the plan's progress records the completion instead.
+async fn onboarding_after_write(state: &AppState, session: &Session, account_id: &str) {
+    if let Err(e) = crate::onboarding::progress::after_account_change(
+        &state.db,
+        &state.catalog,
+        session,
+        account_id,
+    )
+    .await
+    {
+        tracing::warn!(error = %e, session = %session.id, "onboarding completion not recorded");
+    }
+}
+
 /// Replaces an account's values (merged and validated by the caller), with its event.
 /// `Ok(None)` when the account is gone.
 pub async fn update(
     state: &AppState,
+    session: &Session,
     old: AccountRow,
     connector: &Connector,
     values: &BTreeMap<String, String>,
@@ -150,6 +175,7 @@ pub async fn update(
     let event = account.event(&state.catalog, WebhookEventType::AccountUpdated);
     match state.db.write(store::update(&account, &event)).await? {
         Written::Done(_) => {
+            onboarding_after_write(state, session, &account.id).await;
             state.webhook_wake.notify_one();
             Ok(Some(account))
         }
@@ -205,6 +231,7 @@ fn new_account(
         version: 1,
         created_at: t,
         updated_at: t,
+        handoff_id: session.handoff_id.clone(),
     }
 }
 

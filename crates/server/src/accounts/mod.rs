@@ -6,6 +6,7 @@ pub mod api;
 pub mod credentials;
 pub mod hub;
 pub mod link;
+pub mod owner;
 pub mod store;
 
 use serde_json::Value;
@@ -19,8 +20,12 @@ use linkhub_protocol::hub::CreatedAccount;
 /// The feature's routes.
 pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
     let widget = OpenApiRouter::new()
-        .routes(routes!(hub::create_account))
-        .routes(routes!(hub::get_account, hub::patch_account));
+        .routes(routes!(hub::create_account, owner::list_owner_accounts))
+        .routes(routes!(
+            hub::get_account,
+            hub::patch_account,
+            owner::delete_owner_account
+        ));
     OpenApiRouter::new()
         .routes(routes!(api::list_accounts))
         .routes(routes!(api::get_account, api::delete_account))

@@ -37,6 +37,8 @@ pub struct AccountRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Extension: the hand-off link it was linked through, if any.
+    pub handoff_id: Option<String>,
 }
 
 /// An `accounts` row as stored (JSON columns as text).
@@ -58,11 +60,12 @@ struct AccountRecord {
     version: i64,
     created_at: i64,
     updated_at: i64,
+    handoff_id: Option<String>,
 }
 
 const ACCOUNT_COLUMNS: &str = "id, project_id, provider, integration_id, origin_owner_id, \
     origin_owner_name, origin_username, label, metadata, status, status_reasons, \
-    setup_information, secrets, version, created_at, updated_at";
+    setup_information, secrets, version, created_at, updated_at, handoff_id";
 
 impl TryFrom<AccountRecord> for AccountRow {
     type Error = ApiError;
@@ -105,6 +108,7 @@ impl TryFrom<AccountRecord> for AccountRow {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            handoff_id: r.handoff_id,
         })
     }
 }
@@ -321,14 +325,16 @@ fn bind_account(w: Write, a: &AccountRow, single_key: Option<String>) -> Write {
         .bind("created_at", a.created_at)
         .bind("updated_at", a.updated_at)
         .bind("single_key", single_key)
+        .bind("handoff_id", &a.handoff_id)
 }
 
 const INSERT_COLUMNS: &str = "INSERT INTO accounts (id, project_id, provider, integration_id, \
     origin_owner_id, origin_owner_name, origin_username, label, metadata, status, \
-    status_reasons, setup_information, secrets, version, created_at, updated_at, single_key) ";
+    status_reasons, setup_information, secrets, version, created_at, updated_at, single_key, \
+    handoff_id) ";
 const INSERT_VALUES: &str = ":id, :project_id, :provider, :integration_id, :origin_owner_id, \
     :origin_owner_name, :origin_username, :label, :metadata, :status, :status_reasons, \
-    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key";
+    :setup_information, :secrets, :version, :created_at, :updated_at, :single_key, :handoff_id";
 
 /// Inserts a new account with its `account.created` event. The insert is required: with
 /// `multiple`, always made; without, only when the owner has no account for the provider
@@ -361,7 +367,8 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
         Write::new().require(
             "UPDATE accounts SET integration_id = :integration_id, status = :status, \
              status_reasons = :status_reasons, setup_information = :setup_information, \
-             secrets = :secrets, version = version + 1, updated_at = :updated_at \
+             secrets = :secrets, version = version + 1, updated_at = :updated_at, \
+             handoff_id = COALESCE(:handoff_id, handoff_id) \
              WHERE id = :id AND project_id = :project_id AND origin_owner_id = :origin_owner_id \
              AND provider = :provider",
         ),
@@ -371,11 +378,33 @@ pub fn update(account: &AccountRow, event: &Event) -> Write {
     .then(crate::webhooks::store::enqueue(event))
 }
 
-/// Deletes an account, with its `account.deleted` event. Required: refused when it is gone.
+/// Deletes an account, with its `account.deleted` event and a tombstone naming its owner
+/// (so the owner's repeated delete is told apart from a stranger's). Required: refused
+/// when it is gone.
 pub fn delete(account: &AccountRow, event: &Event) -> Write {
     Write::new()
         .require("DELETE FROM accounts WHERE id = :id AND project_id = :project_id")
+        .run(
+            "INSERT INTO account_tombstones (id, project_id, origin_owner_id, deleted_at) \
+             VALUES (:id, :project_id, :origin_owner_id, :deleted_at) ON CONFLICT DO NOTHING",
+        )
         .bind("id", &account.id)
         .bind("project_id", &account.project_id)
+        .bind("origin_owner_id", &account.origin_owner_id)
+        .bind("deleted_at", now())
         .then(crate::webhooks::store::enqueue(event))
+}
+
+/// Whether this owner deleted the account `id`.
+pub async fn deleted_by(db: &Db, project_id: &str, owner_id: &str, id: &str) -> ApiResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM account_tombstones WHERE id = $1 AND project_id = $2 \
+         AND origin_owner_id = $3",
+    )
+    .bind(id)
+    .bind(project_id)
+    .bind(owner_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
 }

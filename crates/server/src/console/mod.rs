@@ -24,12 +24,15 @@ use serde::Deserialize;
 use self::auth::{Operator, SESSION_COOKIE, SESSION_TTL_SECS, SIGN_IN_COOKIE, SIGN_IN_TTL_SECS};
 use self::views::{AccountFilterView, FieldErrors};
 use crate::accounts;
+use crate::catalog::Catalog;
 use crate::crypto;
 use crate::error::ApiError;
+use crate::handoffs::{self, store::HandoffRow};
 use crate::sessions::{self, MAX_EXPIRES_IN};
 use crate::state::AppState;
 use crate::webhooks;
 use linkhub_protocol::api::{AccountStatus, CreateConnectSession};
+use linkhub_protocol::onboarding::{MAX_STEPS, OnboardingStep};
 
 /// Where the style sheet is served.
 pub const ASSET_CSS: &str = "/console/static/console.css";
@@ -279,6 +282,104 @@ pub struct LinkValues {
     pub username: String,
     pub category: String,
     pub expires_days: String,
+    /// Extension: a button of the onboarding plan builder: `add`, `up:N`, `down:N` or
+    /// `remove:N` (the form is shown again with the change made).
+    pub step_action: String,
+    /// The plan builder's rows as typed: `step{N}_target` (`provider:KEY` or
+    /// `category:KEY`), `step{N}_optional`, `step{N}_label`; read with [`LinkValues::steps`].
+    #[serde(flatten)]
+    pub rows: BTreeMap<String, String>,
+}
+
+/// One row of the plan builder, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepValues {
+    /// `provider:KEY`, `category:KEY`, or empty (a row not filled in).
+    pub target: String,
+    pub optional: bool,
+    pub label: String,
+}
+
+impl StepValues {
+    /// The step it asks for (`None` for a row not filled in, or a target of no known kind).
+    fn step(&self) -> Option<OnboardingStep> {
+        let (kind, key) = self.target.split_once(':')?;
+        let label = self.label.trim();
+        let mut step = OnboardingStep {
+            optional: self.optional,
+            label: (!label.is_empty()).then(|| label.to_string()),
+            ..OnboardingStep::default()
+        };
+        match kind {
+            "provider" => step.provider = Some(key.to_string()),
+            "category" => step.category = Some(key.to_string()),
+            _ => return None,
+        }
+        Some(step)
+    }
+}
+
+impl LinkValues {
+    /// The plan builder's rows, in order.
+    pub fn steps(&self) -> Vec<StepValues> {
+        (0..MAX_STEPS)
+            .filter_map(|i| {
+                let target = self.rows.get(&format!("step{i}_target"))?;
+                Some(StepValues {
+                    target: target.trim().to_string(),
+                    optional: self
+                        .rows
+                        .get(&format!("step{i}_optional"))
+                        .is_some_and(|v| !v.is_empty()),
+                    label: self
+                        .rows
+                        .get(&format!("step{i}_label"))
+                        .cloned()
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces the plan builder's rows.
+    pub fn set_steps(&mut self, steps: &[StepValues]) {
+        self.rows.retain(|k, _| !k.starts_with("step"));
+        for (i, s) in steps.iter().take(MAX_STEPS).enumerate() {
+            self.rows
+                .insert(format!("step{i}_target"), s.target.clone());
+            if s.optional {
+                self.rows.insert(format!("step{i}_optional"), "on".into());
+            }
+            self.rows.insert(format!("step{i}_label"), s.label.clone());
+        }
+    }
+
+    /// Makes the change a plan builder button asks for.
+    fn apply_step_action(&mut self) {
+        let mut steps = self.steps();
+        let action = std::mem::take(&mut self.step_action);
+        let at = |n: &str| n.parse::<usize>().ok().filter(|&i| i < steps.len());
+        match action.split_once(':') {
+            None if action == "add" && steps.len() < MAX_STEPS => steps.push(StepValues::default()),
+            Some(("up", n)) => {
+                if let Some(i) = at(n).filter(|&i| i > 0) {
+                    steps.swap(i - 1, i);
+                }
+            }
+            Some(("down", n)) => {
+                if let Some(i) = at(n).filter(|&i| i + 1 < steps.len()) {
+                    steps.swap(i, i + 1);
+                }
+            }
+            Some(("remove", n)) => {
+                if let Some(i) = at(n) {
+                    steps.remove(i);
+                }
+            }
+            _ => {}
+        }
+        self.set_steps(&steps);
+    }
 }
 
 /// Categories that have active connectors, with how many.
@@ -300,11 +401,32 @@ struct LinkRequest {
     username: Option<String>,
     category: Option<String>,
     days: i64,
+    /// The onboarding plan, if the operator made one.
+    plan: Option<Vec<OnboardingStep>>,
+}
+
+/// What the plan builder offers: active connectors (key, name), by name.
+pub type ConnectorChoices = Vec<(String, String)>;
+
+fn connector_choices(state: &AppState) -> ConnectorChoices {
+    let mut choices: ConnectorChoices = state
+        .catalog
+        .connectors
+        .iter()
+        .filter(|c| c.summary.active)
+        .map(|c| (c.key.clone(), c.summary.name.clone()))
+        .collect();
+    choices.sort_by_key(|(_, name)| name.to_lowercase());
+    choices
 }
 
 const MAX_TEXT: usize = 255;
 
-fn check_link(v: &LinkValues, categories: &Categories) -> Result<LinkRequest, FieldErrors> {
+fn check_link(
+    v: &LinkValues,
+    categories: &Categories,
+    catalog: &Catalog,
+) -> Result<LinkRequest, FieldErrors> {
     let mut errors = FieldErrors::new();
     let mut text = |name: &'static str, label: &str, value: &str, required: bool| {
         let value = value.trim();
@@ -342,6 +464,54 @@ fn check_link(v: &LinkValues, categories: &Categories) -> Result<LinkRequest, Fi
             }
         },
     };
+    // Rows left empty are not steps; the rest is checked as POST /connect_sessions does.
+    let rows: Vec<(usize, OnboardingStep)> = v
+        .steps()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.step().map(|step| (i, step)))
+        .collect();
+    let plan = if rows.is_empty() {
+        None
+    } else {
+        let steps: Vec<OnboardingStep> = rows.iter().map(|(_, s)| s.clone()).collect();
+        match crate::onboarding::plan::check(catalog, &steps) {
+            Ok(plan) => Some(plan.steps),
+            Err(problems) => {
+                // `onboarding[2]` (a plan index) → "step 3" (the builder's row number).
+                let row_of = |index: &str| {
+                    index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| rows.get(n))
+                        .map(|(row, _)| row + 1)
+                };
+                let message = problems
+                    .iter()
+                    .map(|(field, problem)| {
+                        let step = field
+                            .strip_prefix("onboarding[")
+                            .and_then(|r| r.split(']').next())
+                            .and_then(row_of)
+                            .map(|n| format!("Step {n}: "))
+                            .unwrap_or_default();
+                        let problem = match problem.strip_prefix("Same as onboarding[") {
+                            Some(rest) => rest
+                                .split(']')
+                                .next()
+                                .and_then(row_of)
+                                .map_or_else(|| problem.clone(), |n| format!("Same as step {n}")),
+                            None => problem.clone(),
+                        };
+                        format!("{step}{problem}.")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                errors.insert("steps", message);
+                None
+            }
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -351,6 +521,7 @@ fn check_link(v: &LinkValues, categories: &Categories) -> Result<LinkRequest, Fi
         username: (!username.is_empty()).then_some(username),
         category: (!category.is_empty()).then_some(category),
         days,
+        plan,
     })
 }
 
@@ -362,22 +533,31 @@ async fn link_page(State(state): State<AppState>, operator: Operator) -> Respons
             &operator.csrf,
             &LinkValues::default(),
             &categories,
+            &connector_choices(&state),
             &FieldErrors::new(),
         ),
     )
 }
 
-/// "Edit" from the review step: the form again, filled in.
+/// "Edit" from the review step, or a plan builder button: the form again, filled in
+/// (with the button's change made).
 async fn link_edit(
     State(state): State<AppState>,
     operator: Operator,
-    ConsoleForm(v): ConsoleForm<LinkValues>,
+    ConsoleForm(mut v): ConsoleForm<LinkValues>,
 ) -> ConsoleResult {
     operator.check_csrf(&v.csrf)?;
+    v.apply_step_action();
     let categories = active_categories(&state);
     Ok(page(
         StatusCode::OK,
-        views::link_form(&operator.csrf, &v, &categories, &FieldErrors::new()),
+        views::link_form(
+            &operator.csrf,
+            &v,
+            &categories,
+            &connector_choices(&state),
+            &FieldErrors::new(),
+        ),
     ))
 }
 
@@ -388,14 +568,20 @@ async fn link_review(
 ) -> ConsoleResult {
     operator.check_csrf(&v.csrf)?;
     let categories = active_categories(&state);
-    match check_link(&v, &categories) {
+    match check_link(&v, &categories, &state.catalog) {
         Ok(req) => Ok(page(
             StatusCode::OK,
-            views::link_review(&operator.csrf, &v, req.days),
+            views::link_review(&operator.csrf, &v, req.days, &state.catalog),
         )),
         Err(errors) => Ok(page(
             StatusCode::BAD_REQUEST,
-            views::link_form(&operator.csrf, &v, &categories, &errors),
+            views::link_form(
+                &operator.csrf,
+                &v,
+                &categories,
+                &connector_choices(&state),
+                &errors,
+            ),
         )),
     }
 }
@@ -407,12 +593,18 @@ async fn link_generate(
 ) -> ConsoleResult {
     operator.check_csrf(&v.csrf)?;
     let categories = active_categories(&state);
-    let req = match check_link(&v, &categories) {
+    let req = match check_link(&v, &categories, &state.catalog) {
         Ok(req) => req,
         Err(errors) => {
             return Ok(page(
                 StatusCode::BAD_REQUEST,
-                views::link_form(&operator.csrf, &v, &categories, &errors),
+                views::link_form(
+                    &operator.csrf,
+                    &v,
+                    &categories,
+                    &connector_choices(&state),
+                    &errors,
+                ),
             ));
         }
     };
@@ -420,6 +612,7 @@ async fn link_generate(
     let session = sessions::create_session(
         &state.db,
         Some(&state.sessions),
+        &state.catalog,
         &state.project,
         &state.settings.public_url,
         CreateConnectSession {
@@ -430,6 +623,7 @@ async fn link_generate(
             provider: None,
             account_id: None,
             expires_in: Some(req.days * 86_400),
+            onboarding: req.plan,
             ..CreateConnectSession::default()
         },
     )
@@ -482,7 +676,14 @@ async fn accounts(
         let message = "Unknown status: choose active, inactive or error.";
         return Ok(page(
             StatusCode::BAD_REQUEST,
-            views::accounts(&operator.csrf, &state.catalog, &filter, &[], Some(message)),
+            views::accounts(
+                &operator.csrf,
+                &state.catalog,
+                &filter,
+                &[],
+                &Handoffs::new(),
+                Some(message),
+            ),
         ));
     }
     let rows = accounts::store::list(
@@ -493,10 +694,33 @@ async fn accounts(
         non_empty(filter.status).as_deref(),
     )
     .await?;
+    let handoffs = handoffs_of(&state, &rows).await?;
     Ok(page(
         StatusCode::OK,
-        views::accounts(&operator.csrf, &state.catalog, &filter, &rows, None),
+        views::accounts(
+            &operator.csrf,
+            &state.catalog,
+            &filter,
+            &rows,
+            &handoffs,
+            None,
+        ),
     ))
+}
+
+/// The hand-off links these accounts came through, by id.
+pub type Handoffs = BTreeMap<String, HandoffRow>;
+
+async fn handoffs_of(
+    state: &AppState,
+    rows: &[accounts::store::AccountRow],
+) -> ConsoleResult<Handoffs> {
+    let ids: Vec<String> = rows.iter().filter_map(|a| a.handoff_id.clone()).collect();
+    Ok(handoffs::store::by_ids(&state.db, &state.project.id, &ids)
+        .await?
+        .into_iter()
+        .map(|h| (h.id.clone(), h))
+        .collect())
 }
 
 fn serde_urlencoded_query<T: serde::de::DeserializeOwned>(query: &str) -> ConsoleResult<T> {
@@ -517,9 +741,16 @@ async fn account(
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let deliveries = webhooks::store::for_account(&state.db, &state.project.id, &id).await?;
+    let handoffs = handoffs_of(&state, std::slice::from_ref(&account)).await?;
     Ok(page(
         StatusCode::OK,
-        views::account(&operator.csrf, &state.catalog, &account, &deliveries),
+        views::account(
+            &operator.csrf,
+            &state.catalog,
+            &account,
+            &deliveries,
+            handoffs.values().next(),
+        ),
     ))
 }
 
@@ -562,22 +793,116 @@ mod tests {
     #[test]
     fn link_form_checks_each_field() {
         let cats = Categories::from([("hris".to_string(), 1)]);
-        let ok = check_link(&values(" 42 ", "Acme", "", "hris"), &cats).expect("valid");
+        let ok = check_link(
+            &values(" 42 ", "Acme", "", "hris"),
+            &cats,
+            &Catalog::default(),
+        )
+        .expect("valid");
         assert_eq!(ok.owner_id, "42");
         assert_eq!(ok.days, DEFAULT_LINK_DAYS);
         assert_eq!(ok.category.as_deref(), Some("hris"));
         assert_eq!(ok.username, None);
-        let errors = check_link(&values("", " ", "0", "crm"), &cats).expect_err("invalid");
+        let errors = check_link(&values("", " ", "0", "crm"), &cats, &Catalog::default())
+            .expect_err("invalid");
         assert_eq!(
             errors.keys().copied().collect::<Vec<_>>(),
             ["category", "expires_days", "owner_id", "owner_name"]
         );
-        assert!(check_link(&values("1", "A", "91", ""), &cats).is_err());
+        assert!(check_link(&values("1", "A", "91", ""), &cats, &Catalog::default()).is_err());
         assert_eq!(
-            check_link(&values("1", "A", "90", ""), &cats)
+            check_link(&values("1", "A", "90", ""), &cats, &Catalog::default())
                 .expect("90 days")
                 .days,
             90
+        );
+    }
+
+    fn test_catalog() -> Catalog {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/catalog");
+        Catalog::load(&dir).expect("test catalog")
+    }
+
+    fn row(target: &str, optional: bool, label: &str) -> StepValues {
+        StepValues {
+            target: target.into(),
+            optional,
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn the_plan_builder_adds_moves_and_removes_steps() {
+        let mut v = values("1", "A", "", "");
+        v.set_steps(&[
+            row("category:hris", false, ""),
+            row("provider:docsign", true, "Docs"),
+        ]);
+        v.step_action = "up:1".into();
+        v.apply_step_action();
+        assert_eq!(
+            v.steps(),
+            [
+                row("provider:docsign", true, "Docs"),
+                row("category:hris", false, "")
+            ]
+        );
+        v.step_action = "up:0".into();
+        v.apply_step_action();
+        assert_eq!(
+            v.steps()[0].target,
+            "provider:docsign",
+            "the first stays first"
+        );
+        v.step_action = "add".into();
+        v.apply_step_action();
+        assert_eq!(v.steps().len(), 3);
+        assert_eq!(v.steps()[2], StepValues::default());
+        v.step_action = "remove:0".into();
+        v.apply_step_action();
+        assert_eq!(
+            v.steps(),
+            [row("category:hris", false, ""), StepValues::default()]
+        );
+        v.step_action = "down:5".into();
+        v.apply_step_action();
+        assert_eq!(v.steps().len(), 2, "an unknown row changes nothing");
+        assert!(v.step_action.is_empty());
+    }
+
+    #[test]
+    fn the_plan_is_checked_against_the_catalog_row_by_row() {
+        let cats = Categories::from([("hris".to_string(), 1)]);
+        let catalog = test_catalog();
+        let mut v = values("1", "A", "", "");
+        // An empty row is ignored; the others make the plan, in order.
+        v.set_steps(&[
+            row("category:hris", false, ""),
+            row("", false, ""),
+            row("provider:docsign", true, " Docs "),
+        ]);
+        let plan = check_link(&v, &cats, &catalog)
+            .expect("valid")
+            .plan
+            .expect("plan");
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[0].category.as_deref(), Some("hris"));
+        assert_eq!(plan[1].provider.as_deref(), Some("docsign"));
+        assert!(plan[1].optional);
+        assert_eq!(plan[1].label.as_deref(), Some("Docs"));
+        // A problem names the builder's row.
+        v.set_steps(&[
+            row("category:hris", false, ""),
+            row("", false, ""),
+            row("provider:legacy", false, ""),
+        ]);
+        let errors = check_link(&v, &cats, &catalog).expect_err("inactive");
+        assert!(errors["steps"].starts_with("Step 3: "), "{errors:?}");
+        assert!(
+            check_link(&values("1", "A", "", ""), &cats, &catalog)
+                .expect("no plan")
+                .plan
+                .is_none()
         );
     }
 }

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::{ASSET_CSS, ASSET_JS, Categories, LinkValues};
+use super::{ASSET_CSS, ASSET_JS, Categories, ConnectorChoices, Handoffs, LinkValues, StepValues};
 use crate::accounts::store::AccountRow;
 use crate::catalog::Catalog;
 use crate::clock::rfc3339;
+use crate::handoffs::store::HandoffRow;
 use crate::webhooks::store::DeliveryRow;
 
 /// Which section of the console a page belongs to (for the navigation's current link).
@@ -96,12 +97,13 @@ pub fn sign_in(form_token: &str, error: Option<&str>) -> Markup {
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
 /// The "Link account" form's fields in page order (the error summary follows it).
-const LINK_FIELDS: [&str; 5] = [
+const LINK_FIELDS: [&str; 6] = [
     "owner_id",
     "owner_name",
     "username",
     "category",
     "expires_days",
+    "steps",
 ];
 
 struct Field<'a> {
@@ -148,6 +150,94 @@ fn hidden_link_values(v: &LinkValues) -> Markup {
         input type="hidden" name="username" value=(v.username);
         input type="hidden" name="category" value=(v.category);
         input type="hidden" name="expires_days" value=(v.expires_days);
+        @for (i, step) in v.steps().iter().enumerate() {
+            input type="hidden" name={ "step" (i) "_target" } value=(step.target);
+            @if step.optional { input type="hidden" name={ "step" (i) "_optional" } value="on"; }
+            input type="hidden" name={ "step" (i) "_label" } value=(step.label);
+        }
+    }
+}
+
+/// What a step asks for, in words (`HRIS (any connector)`, `Dagster`).
+fn step_target_label(catalog: &Catalog, target: &str) -> String {
+    match target.split_once(':') {
+        Some(("category", key)) => format!("{} (any connector)", category_label(key)),
+        Some(("provider", key)) => provider_name(catalog, key).to_string(),
+        _ => "(not chosen)".into(),
+    }
+}
+
+/// The plan builder: a row per step (what to connect, optional, label), each with buttons
+/// that move or remove it, and one that adds a row. The buttons post the form back to
+/// `/console/link`, which shows it again with the change made: no script needed.
+fn plan_builder(
+    steps: &[StepValues],
+    categories: &Categories,
+    connectors: &ConnectorChoices,
+    error: Option<&String>,
+) -> Markup {
+    let count = steps.len();
+    html! {
+        fieldset.lhc-form__field.lhc-plan #steps
+            .lhc-form__field--invalid[error.is_some()]
+            aria-describedby=(if error.is_some() { "steps-hint steps-error" } else { "steps-hint" }) {
+            legend { "Onboarding plan" span.lhc-form__optional { " (optional)" } }
+            p.lhc-form__hint #steps-hint {
+                "The connections the user should make, in order, shown as a checklist they can finish "
+                "over several visits. Each step is one connector, or a category (any connector of it)."
+            }
+            @if let Some(e) = error { p.lhc-form__error #steps-error { (e) } }
+            @if steps.is_empty() { p { "No step yet: the link opens the connector list as usual." } }
+            ol.lhc-plan__steps {
+                @for (i, step) in steps.iter().enumerate() {
+                    @let n = i + 1;
+                    li.lhc-plan__step {
+                        div.lhc-form__field {
+                            label for={ "step" (i) "_target" } { "Step " (n) ": connect" }
+                            select id={ "step" (i) "_target" } name={ "step" (i) "_target" } {
+                                option value="" selected[step.target.is_empty()] { "Choose a connector or a category" }
+                                optgroup label="Categories (any connector of it)" {
+                                    @for key in categories.keys() {
+                                        @let value = format!("category:{key}");
+                                        option value=(value) selected[step.target == value] {
+                                            (category_label(key)) " (any connector)"
+                                        }
+                                    }
+                                }
+                                optgroup label="Connectors" {
+                                    @for (key, name) in connectors {
+                                        @let value = format!("provider:{key}");
+                                        option value=(value) selected[step.target == value] { (name) }
+                                    }
+                                }
+                            }
+                        }
+                        div.lhc-form__field.lhc-form__field--check {
+                            input type="checkbox" id={ "step" (i) "_optional" } name={ "step" (i) "_optional" }
+                                checked[step.optional];
+                            label for={ "step" (i) "_optional" } { "Step " (n) " is optional (the user may skip it)" }
+                        }
+                        div.lhc-form__field {
+                            label for={ "step" (i) "_label" } { "Step " (n) " label" span.lhc-form__optional { " (optional)" } }
+                            input type="text" id={ "step" (i) "_label" } name={ "step" (i) "_label" }
+                                value=(step.label) autocomplete="off" maxlength="80";
+                        }
+                        div.lhc-plan__actions {
+                            button.lhc-button.lhc-button--quiet type="submit" formaction="/console/link" formnovalidate
+                                name="step_action" value={ "up:" (i) } disabled[i == 0] { "Move step " (n) " up" }
+                            button.lhc-button.lhc-button--quiet type="submit" formaction="/console/link" formnovalidate
+                                name="step_action" value={ "down:" (i) } disabled[n == count] { "Move step " (n) " down" }
+                            button.lhc-button.lhc-button--quiet type="submit" formaction="/console/link" formnovalidate
+                                name="step_action" value={ "remove:" (i) } { "Remove step " (n) }
+                        }
+                    }
+                }
+            }
+            @if count < linkhub_protocol::onboarding::MAX_STEPS {
+                button.lhc-button.lhc-button--quiet type="submit" formaction="/console/link" formnovalidate
+                    name="step_action" value="add" { "Add a step" }
+            }
+        }
     }
 }
 
@@ -156,6 +246,7 @@ pub fn link_form(
     csrf: &str,
     v: &LinkValues,
     categories: &Categories,
+    connectors: &ConnectorChoices,
     errors: &FieldErrors,
 ) -> Markup {
     let main = html! {
@@ -176,6 +267,10 @@ pub fn link_form(
         }
         form.lhc-form method="post" action="/console/link/review" novalidate {
             input type="hidden" name="csrf" value=(csrf);
+            // Enter in a field submits the form with its first submit button: this one, so it
+            // goes on to the review, not to a plan builder button. The visible "Next" below
+            // does the same for a mouse, a keyboard and a screen reader.
+            button.lhc-default-submit type="submit" tabindex="-1" aria-hidden="true" { "Next" }
             (text_field(&Field { name: "owner_id", label: "Origin owner ID",
                 hint: Some("The user's or company's id in your system, e.g. a UUID."),
                 value: &v.owner_id, required: true }, "text", errors))
@@ -204,14 +299,20 @@ pub fn link_form(
             (text_field(&Field { name: "expires_days", label: "Expires after (days)",
                 hint: Some("From 1 to 90 days; 30 if left empty."),
                 value: &v.expires_days, required: false }, "number", errors))
-            button.lhc-button type="submit" { "Next" }
+            (plan_builder(&v.steps(), categories, connectors, errors.get("steps")))
+            button.lhc-button #next type="submit" { "Next" }
         }
     };
     layout("Link account", Section::Link, Some(csrf), false, main)
 }
 
 /// Step 2: what will be created.
-pub fn link_review(csrf: &str, v: &LinkValues, days: i64) -> Markup {
+pub fn link_review(csrf: &str, v: &LinkValues, days: i64, catalog: &Catalog) -> Markup {
+    let steps: Vec<StepValues> = v
+        .steps()
+        .into_iter()
+        .filter(|s| !s.target.is_empty())
+        .collect();
     let main = html! {
         h1 { "Review the auth link" }
         p { "Generating makes a connect session with these details and an auth link to it." }
@@ -224,6 +325,20 @@ pub fn link_review(csrf: &str, v: &LinkValues, days: i64) -> Markup {
                 @else { "Only the " (category_label(&v.category)) " category" }
             }
             dt { "Expires" } dd { (days) @if days == 1 { " day" } @else { " days" } " after it is generated" }
+            dt { "Onboarding plan" } dd {
+                @if steps.is_empty() { "(none)" }
+                @else {
+                    ol {
+                        @for s in &steps {
+                            li {
+                                (step_target_label(catalog, &s.target))
+                                @if !s.label.trim().is_empty() { " — “" (s.label.trim()) "”" }
+                                @if s.optional { " (optional)" }
+                            }
+                        }
+                    }
+                }
+            }
         }
         form.lhc-form.lhc-form--actions method="post" action="/console/link/generate" {
             input type="hidden" name="csrf" value=(csrf);
@@ -277,6 +392,7 @@ pub fn accounts(
     catalog: &Catalog,
     filter: &AccountFilterView<'_>,
     rows: &[AccountRow],
+    handoffs: &Handoffs,
     error: Option<&str>,
 ) -> Markup {
     let mut providers: Vec<(&str, &str)> = catalog
@@ -341,6 +457,9 @@ pub fn accounts(
                     tr {
                         th scope="row" {
                             a href={ "/console/accounts/" (a.id) } { (provider_name(catalog, &a.provider)) }
+                            @if let Some(h) = a.handoff_id.as_ref().and_then(|id| handoffs.get(id)) {
+                                br; span.lhc-handoff { (via_handoff(h)) }
+                            }
                         }
                         td { (a.origin_owner_id) }
                         td { (a.origin_owner_name) }
@@ -367,6 +486,7 @@ pub fn account(
     catalog: &Catalog,
     a: &AccountRow,
     deliveries: &[DeliveryRow],
+    handoff: Option<&HandoffRow>,
 ) -> Markup {
     let name = provider_name(catalog, &a.provider);
     let main = html! {
@@ -384,6 +504,9 @@ pub fn account(
             dt { "Origin owner name" } dd { (a.origin_owner_name) }
             dt { "Origin username" } dd { @if let Some(u) = &a.origin_username { (u) } @else { "(none)" } }
             @if let Some(label) = &a.label { dt { "Label" } dd { (label) } }
+            @if let Some(h) = handoff {
+                dt { "Linked" } dd { (via_handoff(h)) " (hand-off " code { (h.id) } ", made " (when(h.created_at)) ")" }
+            }
             @for (key, value) in &a.setup_information {
                 dt { "Setting " code { (key) } } dd { (value) }
             }
@@ -457,6 +580,16 @@ pub fn message(title: &str, text: &str, csrf: Option<&str>) -> Markup {
     layout(title, Section::SignIn, csrf, false, main)
 }
 
+/// "via hand-off from <session> (<owner>, <username>)".
+fn via_handoff(h: &HandoffRow) -> Markup {
+    html! {
+        "via hand-off from " code { (h.from_session_id) } " ("
+        (h.from_owner_name)
+        @if let Some(u) = &h.from_username { ", " (u) }
+        ")"
+    }
+}
+
 fn provider_name<'a>(catalog: &'a Catalog, key: &'a str) -> &'a str {
     catalog
         .by_provider(key)
@@ -518,7 +651,8 @@ mod tests {
             owner_name: "\"><img src=x onerror=alert(1)>".into(),
             ..LinkValues::default()
         };
-        let page = link_review("tok", &v, 30).into_string();
+        let catalog = Catalog::default();
+        let page = link_review("tok", &v, 30, &catalog).into_string();
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(!page.contains("<img src=x"), "{page}");
         assert!(page.contains("&lt;script&gt;"));
@@ -527,12 +661,34 @@ mod tests {
     #[test]
     fn every_control_has_a_label_and_there_is_no_inline_code() {
         let categories = Categories::from([("hris".to_string(), 2)]);
+        let connectors = vec![("dagster".to_string(), "Dagster".to_string())];
+        let mut with_steps = LinkValues::default();
+        with_steps.set_steps(&[
+            StepValues {
+                target: "category:hris".into(),
+                ..StepValues::default()
+            },
+            StepValues {
+                target: "provider:dagster".into(),
+                optional: true,
+                label: "Data".into(),
+            },
+        ]);
         let pages = [
             sign_in("tok", Some("bad key")).into_string(),
             link_form(
                 "tok",
                 &LinkValues::default(),
                 &categories,
+                &ConnectorChoices::new(),
+                &FieldErrors::new(),
+            )
+            .into_string(),
+            link_form(
+                "tok",
+                &with_steps,
+                &categories,
+                &connectors,
                 &FieldErrors::new(),
             )
             .into_string(),

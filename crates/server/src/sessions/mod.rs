@@ -12,15 +12,18 @@ use utoipa_axum::routes;
 
 use self::store::Session;
 use crate::auth::{ApiKeyAuth, HubSession};
+use crate::catalog::Catalog;
 use crate::clock::{now, rfc3339};
 use crate::crypto;
-use crate::db::Db;
+use crate::db::{Db, Write};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::memo::Memo;
+use crate::onboarding::{plan, progress};
 use crate::project::Project;
 use crate::state::AppState;
 use linkhub_protocol::api::{ConnectSession, CreateConnectSession};
 use linkhub_protocol::hub::{ErrorBody, HubSettings};
+use linkhub_protocol::onboarding::{OnboardingProgress, extension};
 
 /// Default lifetime of a connect session.
 pub const DEFAULT_EXPIRES_IN: i64 = 1800;
@@ -40,11 +43,24 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
 pub async fn create_session(
     db: &Db,
     memo: Option<&Memo<Session>>,
+    catalog: &Catalog,
     project: &Project,
     public_url: &str,
     req: CreateConnectSession,
 ) -> ApiResult<ConnectSession> {
     let mut problems = std::collections::BTreeMap::new();
+    let plan = match req
+        .onboarding
+        .as_deref()
+        .map(|steps| plan::check(catalog, steps))
+    {
+        None => None,
+        Some(Ok(plan)) => Some(plan),
+        Some(Err(plan_problems)) => {
+            problems.extend(plan_problems);
+            None
+        }
+    };
     if req.origin_owner_id.trim().is_empty() {
         problems.insert(
             "origin_owner_id".to_string(),
@@ -98,6 +114,10 @@ pub async fn create_session(
     }
     let token = crypto::new_session_token();
     let created_at = now();
+    let (onboarding, plan_id) = match plan {
+        Some(p) => (Some(p.steps), Some(p.id)),
+        None => (None, None),
+    };
     let multiple = req.multiple();
     let session = Session {
         id: format!("ses_{}", uuid::Uuid::new_v4().simple()),
@@ -114,17 +134,51 @@ pub async fn create_session(
         scopes: req.scopes,
         relink: req.relink,
         shared: req.shared,
+        onboarding,
+        plan_id,
+        handoff_id: None,
         created_at,
         expires_at: created_at + expires_in,
     };
     let token_hash = crypto::sha256_hex(&token);
-    store::insert(db, &session, &token_hash).await?;
+    db.write(insert_with_plan(&session, &token_hash)).await?;
     if let Some(memo) = memo {
         memo.put(token_hash, session.clone());
     }
-    Ok(ConnectSession {
-        auth_link_url: format!("{}/link#token={token}", public_url.trim_end_matches('/')).into(),
-        token: token.into(),
+    let (progress, _) = progress::for_session(db, catalog, &session).await?;
+    Ok(answer(project, public_url, &token, session, progress))
+}
+
+/// The statements that store a new session, and its plan's progress row if there is none.
+pub fn insert_with_plan(session: &Session, token_hash: &str) -> Write {
+    let w = store::insert_write(session, token_hash);
+    match (&session.plan_id, &session.onboarding) {
+        (Some(plan_id), Some(steps)) => w.then(crate::onboarding::store::ensure(
+            &session.project_id,
+            &session.origin_owner_id,
+            plan_id,
+            steps,
+        )),
+        _ => w,
+    }
+}
+
+/// The auth link of a session token.
+pub fn auth_link(public_url: &str, token: &str) -> String {
+    format!("{}/link#token={token}", public_url.trim_end_matches('/'))
+}
+
+/// A stored session as `POST /connect_sessions` answers it.
+pub fn answer(
+    project: &Project,
+    public_url: &str,
+    token: &str,
+    session: Session,
+    progress: Option<OnboardingProgress>,
+) -> ConnectSession {
+    ConnectSession {
+        auth_link_url: auth_link(public_url, token).into(),
+        token: token.to_string().into(),
         id: session.id,
         organization_id: project.organization_id.clone(),
         project_id: project.id.clone(),
@@ -138,10 +192,10 @@ pub async fn create_session(
         metadata: session.metadata,
         multiple: session.multiple,
         scopes: session.scopes.clone(),
-        onboarding: None,
+        onboarding: progress,
         created_at: rfc3339(session.created_at),
         expires_at: rfc3339(session.expires_at),
-    })
+    }
 }
 
 #[utoipa::path(post, path = "/connect_sessions", tag = "api", request_body = CreateConnectSession,
@@ -157,6 +211,7 @@ pub async fn connect_sessions(
     let session = create_session(
         &state.db,
         Some(&state.sessions),
+        &state.catalog,
         &state.project,
         &state.settings.public_url,
         req,
@@ -168,14 +223,26 @@ pub async fn connect_sessions(
 #[utoipa::path(get, path = "/hub/settings", tag = "hub",
     params(("x-hub-session-token" = String, Header, description = "Session token")),
     responses((status = 200, body = HubSettings), (status = 401, body = ErrorBody)))]
-pub async fn settings(HubSession(session): HubSession) -> Json<HubSettings> {
-    Json(HubSettings {
+pub async fn settings(
+    State(state): State<AppState>,
+    HubSession(session): HubSession,
+) -> ApiResult<Json<HubSettings>> {
+    let mut extensions = vec![
+        extension::ONBOARDING.to_string(),
+        extension::OWNER_ACCOUNTS.to_string(),
+    ];
+    // A hand-off session makes no further hand-offs.
+    if session.handoff_id.is_none() {
+        extensions.push(extension::HANDOFFS.to_string());
+    }
+    let onboarding = crate::onboarding::session_progress(&state, &session).await?;
+    Ok(Json(HubSettings {
         enabled_features: Vec::new(),
         existing_account_id: session.account_id.clone(),
         provider: session.provider.clone(),
         expires_at: Some(rfc3339(session.expires_at)),
         scopes: session.scopes.clone().unwrap_or_default(),
-        extensions: Vec::new(),
-        onboarding: None,
-    })
+        extensions,
+        onboarding,
+    }))
 }

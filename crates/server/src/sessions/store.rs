@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use crate::db::{Db, Write};
 use crate::error::{ApiError, ApiResult};
+use linkhub_protocol::onboarding::OnboardingStep;
 
 /// A connect session.
 #[derive(Debug, Clone)]
@@ -25,6 +26,11 @@ pub struct Session {
     /// (docs/protocol.md says why).
     pub relink: Option<bool>,
     pub shared: Option<bool>,
+    /// Extension: the onboarding plan's normalized steps and its id.
+    pub onboarding: Option<Vec<OnboardingStep>>,
+    pub plan_id: Option<String>,
+    /// Extension: set on a session made by a hand-off link (the hand-off's id).
+    pub handoff_id: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -46,13 +52,16 @@ struct SessionRecord {
     scopes: Option<String>,
     relink: Option<i64>,
     shared: Option<i64>,
+    onboarding: Option<String>,
+    plan_id: Option<String>,
+    handoff_id: Option<String>,
     created_at: i64,
     expires_at: i64,
 }
 
 const SESSION_COLUMNS: &str = "id, project_id, origin_owner_id, origin_owner_name, \
     origin_username, categories, provider, account_id, label, metadata, multiple, scopes, \
-    relink, shared, created_at, expires_at";
+    relink, shared, onboarding, plan_id, handoff_id, created_at, expires_at";
 
 impl TryFrom<SessionRecord> for Session {
     type Error = ApiError;
@@ -76,7 +85,14 @@ impl TryFrom<SessionRecord> for Session {
             Some(c) => Some(serde_json::from_str(c).map_err(|_| corrupt("scopes"))?),
             None => None,
         };
+        let onboarding = match &r.onboarding {
+            Some(c) => Some(serde_json::from_str(c).map_err(|_| corrupt("onboarding"))?),
+            None => None,
+        };
         Ok(Session {
+            onboarding,
+            plan_id: r.plan_id,
+            handoff_id: r.handoff_id,
             categories,
             scopes,
             relink: r.relink.map(|v| v != 0),
@@ -121,45 +137,52 @@ pub async fn by_id(db: &Db, id: &str) -> ApiResult<Option<Session>> {
     .transpose()
 }
 
-/// Stores a new session under the hash of its token.
-pub async fn insert(db: &Db, s: &Session, token_hash: &str) -> ApiResult<()> {
+/// The statement that stores a new session under the hash of its token (parameters named
+/// after its columns).
+pub fn insert_write(s: &Session, token_hash: &str) -> Write {
     let categories = s
         .categories
         .as_ref()
         .map(|c| Value::from(c.clone()).to_string());
-    db.write(
-        Write::new()
-            .run(
-                "INSERT INTO connect_sessions (id, project_id, token_hash, origin_owner_id, \
+    Write::new()
+        .run(
+            "INSERT INTO connect_sessions (id, project_id, token_hash, origin_owner_id, \
                  origin_owner_name, origin_username, categories, provider, account_id, label, \
-                 metadata, multiple, scopes, relink, shared, created_at, expires_at) \
+                 metadata, multiple, scopes, relink, shared, onboarding, plan_id, handoff_id, \
+                 created_at, expires_at) \
                  VALUES (:id, :project_id, :token_hash, :origin_owner_id, :origin_owner_name, \
                  :origin_username, :categories, :provider, :account_id, :label, :metadata, \
-                 :multiple, :scopes, :relink, :shared, :created_at, :expires_at)",
-            )
-            .bind("id", &s.id)
-            .bind("project_id", &s.project_id)
-            .bind("token_hash", token_hash)
-            .bind("origin_owner_id", &s.origin_owner_id)
-            .bind("origin_owner_name", &s.origin_owner_name)
-            .bind("origin_username", &s.origin_username)
-            .bind("categories", categories)
-            .bind("provider", &s.provider)
-            .bind("account_id", &s.account_id)
-            .bind("label", &s.label)
-            .bind("metadata", s.metadata.as_ref().map(Value::to_string))
-            .bind("multiple", i64::from(s.multiple))
-            .bind(
-                "scopes",
-                s.scopes
-                    .as_ref()
-                    .map(|c| Value::from(c.clone()).to_string()),
-            )
-            .bind("relink", s.relink.map(i64::from))
-            .bind("shared", s.shared.map(i64::from))
-            .bind("created_at", s.created_at)
-            .bind("expires_at", s.expires_at),
-    )
-    .await?;
-    Ok(())
+                 :multiple, :scopes, :relink, :shared, :onboarding, :plan_id, :handoff_id, \
+                 :created_at, :expires_at)",
+        )
+        .bind("id", &s.id)
+        .bind("project_id", &s.project_id)
+        .bind("token_hash", token_hash)
+        .bind("origin_owner_id", &s.origin_owner_id)
+        .bind("origin_owner_name", &s.origin_owner_name)
+        .bind("origin_username", &s.origin_username)
+        .bind("categories", categories)
+        .bind("provider", &s.provider)
+        .bind("account_id", &s.account_id)
+        .bind("label", &s.label)
+        .bind("metadata", s.metadata.as_ref().map(Value::to_string))
+        .bind("multiple", i64::from(s.multiple))
+        .bind(
+            "scopes",
+            s.scopes
+                .as_ref()
+                .map(|c| Value::from(c.clone()).to_string()),
+        )
+        .bind("relink", s.relink.map(i64::from))
+        .bind("shared", s.shared.map(i64::from))
+        .bind(
+            "onboarding",
+            s.onboarding
+                .as_ref()
+                .map(|steps| serde_json::to_string(steps).unwrap_or_default()),
+        )
+        .bind("plan_id", &s.plan_id)
+        .bind("handoff_id", &s.handoff_id)
+        .bind("created_at", s.created_at)
+        .bind("expires_at", s.expires_at)
 }
