@@ -309,7 +309,7 @@ fn Navigator(
         // A session for one provider: no list to go back to.
         return lazy_page(only.clone(), existing, None).into_any();
     }
-    let on_select = Callback::new(move |c: ConnectorSummary| nav.open_page(c, None));
+    let on_select = Callback::new(move |c: ConnectorSummary| nav.open_page(&c, None));
     let on_back = Callback::new(move |()| nav.back());
     // Back on the list (shown again on the next frame): focus its heading.
     Effect::new(move |was_list: Option<bool>| {
@@ -352,7 +352,10 @@ fn Navigator(
                 {lazy_part(Part::Checklist, false)}
             </div>
         })}
-        {move || page.get().map(|(c, account)| lazy_page(c, account, Some(on_back)))}
+        {move || {
+            page.get()
+                .and_then(|(i, account)| Some(lazy_page(nav.connector_at(i)?, account, Some(on_back))))
+        }}
         {move || connections.get().then(|| lazy_part(Part::Connections, false))}
     }
     .into_any()

@@ -33,16 +33,73 @@ pub enum HostEvent {
     },
     SessionExpired,
     Exit,
-    /// Extension: a step of the onboarding plan turned `done` (`step`: its index).
+}
+
+/// Extension: an event of the session's onboarding plan. Sent by the onboarding chunk only
+/// ([`emit_onboarding`]), so its wire shape is not part of the first screen's code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnboardingEvent {
+    /// A step of the plan turned `done` (`step`: its index).
     StepCompleted {
         step: u32,
         provider: String,
         account_id: String,
     },
-    /// Extension: every required step of the plan is done; the accounts that satisfy them.
-    OnboardingCompleted {
-        accounts: Vec<EventAccount>,
-    },
+    /// Every required step of the plan is done; the accounts that satisfy the done steps.
+    Completed { accounts: Vec<EventAccount> },
+}
+
+impl OnboardingEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OnboardingEvent::StepCompleted { .. } => "STEP_COMPLETED",
+            OnboardingEvent::Completed { .. } => "ONBOARDING_COMPLETED",
+        }
+    }
+
+    /// The event as the loader receives it.
+    pub fn to_wire(&self, session_id: &str, timestamp: &str) -> OnboardingWireEvent {
+        let mut ev = OnboardingWireEvent {
+            name: self.name(),
+            session_id: session_id.to_string(),
+            timestamp: timestamp.to_string(),
+            step: None,
+            provider: None,
+            account_id: None,
+            accounts: None,
+        };
+        match self {
+            OnboardingEvent::StepCompleted {
+                step,
+                provider,
+                account_id,
+            } => {
+                ev.step = Some(*step);
+                ev.provider = Some(provider.clone());
+                ev.account_id = Some(account_id.clone());
+            }
+            OnboardingEvent::Completed { accounts } => ev.accounts = Some(accounts.clone()),
+        }
+        ev
+    }
+}
+
+/// An onboarding event on the wire: the fields of [`WireEvent`] it uses, and its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnboardingWireEvent {
+    pub name: &'static str,
+    pub session_id: String,
+    pub timestamp: String,
+    /// `STEP_COMPLETED`: the step's index in the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// `ONBOARDING_COMPLETED`: the accounts of the plan's done steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<EventAccount>>,
 }
 
 /// An account named by `ONBOARDING_COMPLETED`.
@@ -62,8 +119,6 @@ impl HostEvent {
             HostEvent::Error { .. } => "ERROR",
             HostEvent::SessionExpired => "SESSION_EXPIRED",
             HostEvent::Exit => "EXIT",
-            HostEvent::StepCompleted { .. } => "STEP_COMPLETED",
-            HostEvent::OnboardingCompleted { .. } => "ONBOARDING_COMPLETED",
         }
     }
 
@@ -90,18 +145,6 @@ impl HostEvent {
                 ev.code = Some(code.clone());
                 ev.message = Some(message.clone());
             }
-            HostEvent::StepCompleted {
-                step,
-                provider,
-                account_id,
-            } => {
-                ev.step = Some(*step);
-                ev.provider = Some(provider.clone());
-                ev.account_id = Some(account_id.clone());
-            }
-            HostEvent::OnboardingCompleted { accounts } => {
-                ev.accounts = Some(accounts.clone());
-            }
             HostEvent::Open | HostEvent::SessionExpired | HostEvent::Exit => {}
         }
         ev
@@ -122,22 +165,16 @@ pub struct WireEvent {
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `STEP_COMPLETED`: the step's index in the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<u32>,
-    /// `ONBOARDING_COMPLETED`: the accounts of the plan's done steps.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<Vec<EventAccount>>,
 }
 
 /// A message to the host: `{ source, type }`, with the event for `type: "event"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Outgoing<'a> {
+pub struct Outgoing<'a, E = WireEvent> {
     pub source: &'static str,
     #[serde(rename = "type")]
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<&'a WireEvent>,
+    pub event: Option<&'a E>,
 }
 
 impl Outgoing<'_> {
@@ -303,6 +340,16 @@ mod browser {
 
     /// Sends an event to the host, when embedded; a no-op on the standalone page.
     pub fn emit(event: HostEvent) {
+        send(|session_id, timestamp| event.to_wire(session_id, timestamp));
+    }
+
+    /// Sends an onboarding event to the host, when embedded.
+    pub fn emit_onboarding(event: OnboardingEvent) {
+        send(|session_id, timestamp| event.to_wire(session_id, timestamp));
+    }
+
+    /// Posts the event `wire` makes of the session id and the time, when embedded.
+    fn send<W: Serialize>(wire: impl FnOnce(&str, &str) -> W) {
         let Some((origin, session_id)) = PARENT.with(|p| p.borrow().clone()) else {
             return;
         };
@@ -313,7 +360,7 @@ mod browser {
             .to_iso_string()
             .as_string()
             .unwrap_or_default();
-        let wire = event.to_wire(&session_id, &timestamp);
+        let wire = wire(&session_id, &timestamp);
         let msg = Outgoing {
             source: SOURCE,
             kind: "event",
@@ -337,7 +384,7 @@ mod browser {
     }
 
     /// Posts `msg` as a plain object (what `JSON.parse` would make of its JSON).
-    fn post(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_>) {
+    fn post<E: Serialize>(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_, E>) {
         let plain = serde_wasm_bindgen::Serializer::json_compatible();
         if let Ok(value) = msg.serialize(&plain) {
             let _ = target.post_message(&value, origin);
@@ -358,7 +405,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{emit, handshake, is_embedded, request_close};
+pub use browser::{emit, emit_onboarding, handshake, is_embedded, request_close};
 
 /// The provider key of the connector on screen, for the events that name it.
 #[derive(Clone, Debug)]
@@ -374,6 +421,9 @@ pub fn selected_provider() -> String {
 /// Native builds have no host page.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn emit(_event: HostEvent) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn emit_onboarding(_event: OnboardingEvent) {}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn request_close() {}
@@ -486,7 +536,7 @@ mod tests {
         assert_eq!(json["source"], "linkhub");
         assert_eq!(json["type"], "event");
         assert_eq!(json["event"]["name"], "SUCCESS");
-        let step = HostEvent::StepCompleted {
+        let step = OnboardingEvent::StepCompleted {
             step: 2,
             provider: "oneflow".into(),
             account_id: "acc_3".into(),
@@ -497,7 +547,7 @@ mod tests {
         assert_eq!(json["step"], 2);
         assert_eq!(json["account_id"], "acc_3");
         assert!(json.get("accounts").is_none());
-        let done = HostEvent::OnboardingCompleted {
+        let done = OnboardingEvent::Completed {
             accounts: vec![EventAccount {
                 id: "acc_3".into(),
                 provider: "oneflow".into(),

@@ -15,9 +15,10 @@ pub enum Screen {
     List,
     /// The owner's linked accounts.
     Connections,
-    /// One connector's page; `account`: the account it edits (reconnect), if any.
+    /// One connector's page (its index in the session's connectors); `account`: the
+    /// account it edits (reconnect), if any.
     Page {
-        connector: ConnectorSummary,
+        connector: usize,
         account: Option<String>,
     },
 }
@@ -130,22 +131,36 @@ impl Nav {
         })
     }
 
+    /// The session's connector at `index`.
+    pub fn connector_at(&self, index: usize) -> Option<ConnectorSummary> {
+        self.connectors.with_value(|all| all.get(index).cloned())
+    }
+
     /// A connector's page (editing `account` when given); "back" returns to the screen the
     /// user is on now.
-    pub fn open_page(&self, connector: ConnectorSummary, account: Option<String>) {
+    pub fn open_page(&self, connector: &ConnectorSummary, account: Option<String>) {
+        let Some(index) = self.connectors.with_value(|all| {
+            all.iter()
+                .position(|c| c.integration_id == connector.integration_id)
+        }) else {
+            return;
+        };
         let here = self.screen.get_untracked();
         if !matches!(here, Screen::Page { .. }) {
             self.back_to.set(here);
         }
         let account = account.or_else(|| self.existing_account_id.get_value());
-        self.screen.set(Screen::Page { connector, account });
+        self.screen.set(Screen::Page {
+            connector: index,
+            account,
+        });
     }
 
     /// Opens `provider`'s page; `false` when the session has no such active connector.
     pub fn open_provider(&self, provider: &str, account: Option<String>) -> bool {
         match self.connector(provider, None) {
             Some(c) => {
-                self.open_page(c, account);
+                self.open_page(&c, account);
                 true
             }
             None => false,
@@ -243,9 +258,14 @@ mod tests {
     fn without_a_plan_the_list_is_home() {
         let owner = Owner::new();
         owner.with(|| {
-            let nav = Nav::new(vec![], vec![], false, Some("acc_9".into()));
+            let nav = Nav::new(
+                vec![connector("dagster", true)],
+                vec![],
+                false,
+                Some("acc_9".into()),
+            );
             assert_eq!(nav.home_screen(), Screen::List);
-            nav.open_page(connector("dagster", true), None);
+            nav.open_page(&connector("dagster", true), None);
             assert!(
                 matches!(
                     nav.screen.get_untracked(),

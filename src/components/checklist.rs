@@ -13,7 +13,7 @@ use crate::api::{self, ApiError};
 use crate::components::connector_list::category_name;
 use crate::components::error_screen::ErrorScreen;
 use crate::config::use_config;
-use crate::host::{EventAccount, HostEvent};
+use crate::host::{EventAccount, HostEvent, OnboardingEvent};
 use crate::i18n::*;
 use crate::nav::{Nav, Screen, use_nav};
 use crate::text::isolated;
@@ -33,7 +33,10 @@ pub fn next_step(progress: &OnboardingProgress) -> Option<u32> {
 /// The host events `now` calls for, seen after `before` (the same plan): a
 /// `STEP_COMPLETED` per step that turned done, and `ONBOARDING_COMPLETED` when the plan
 /// turned complete.
-pub fn events_between(before: &OnboardingProgress, now: &OnboardingProgress) -> Vec<HostEvent> {
+pub fn events_between(
+    before: &OnboardingProgress,
+    now: &OnboardingProgress,
+) -> Vec<OnboardingEvent> {
     if before.plan_id != now.plan_id {
         return Vec::new();
     }
@@ -43,12 +46,12 @@ pub fn events_between(before: &OnboardingProgress, now: &OnboardingProgress) -> 
             .iter()
             .any(|s| s.index == index && s.state == StepState::Done)
     };
-    let mut events: Vec<HostEvent> = now
+    let mut events: Vec<OnboardingEvent> = now
         .steps
         .iter()
         .filter(|s| s.state == StepState::Done && !was_done(s.index))
         .filter_map(|s| {
-            Some(HostEvent::StepCompleted {
+            Some(OnboardingEvent::StepCompleted {
                 step: s.index,
                 provider: account_provider(s),
                 account_id: s.account_id.clone()?,
@@ -56,7 +59,7 @@ pub fn events_between(before: &OnboardingProgress, now: &OnboardingProgress) -> 
         })
         .collect();
     if now.completed && !before.completed {
-        events.push(HostEvent::OnboardingCompleted {
+        events.push(OnboardingEvent::Completed {
             accounts: now
                 .steps
                 .iter()
@@ -174,7 +177,7 @@ fn apply(
         Ok(now) => {
             if let Some(before) = last.try_get_value().flatten() {
                 for event in events_between(&before, &now) {
-                    crate::host::emit(event);
+                    crate::host::emit_onboarding(event);
                 }
             }
             last.try_set_value(Some(now.clone()));
@@ -568,9 +571,9 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                HostEvent::StepCompleted { step: 1, provider: "dagster".into(), account_id: "acc_1".into() },
-                HostEvent::StepCompleted { step: 2, provider: "oneflow".into(), account_id: "acc_2".into() },
-                HostEvent::OnboardingCompleted {
+                OnboardingEvent::StepCompleted { step: 1, provider: "dagster".into(), account_id: "acc_1".into() },
+                OnboardingEvent::StepCompleted { step: 2, provider: "oneflow".into(), account_id: "acc_2".into() },
+                OnboardingEvent::Completed {
                     accounts: ["bamboohr", "dagster", "oneflow"]
                         .iter()
                         .enumerate()
@@ -590,7 +593,7 @@ mod tests {
         chosen.steps[0].category = Some("hris".into());
         chosen.steps[0].account_provider = Some("personio".into());
         let events = events_between(&plan([Todo, Todo, Todo], false), &chosen);
-        assert!(matches!(&events[..], [HostEvent::StepCompleted { provider, .. }] if provider == "personio"));
+        assert!(matches!(&events[..], [OnboardingEvent::StepCompleted { provider, .. }] if provider == "personio"));
     }
 
     #[test]

@@ -216,7 +216,7 @@ pub fn AccountRow(
                     type="button"
                     class="lh-button lh-button--primary"
                     aria-describedby=name_id.clone()
-                    on:click=move |_| n.open_page(connector.clone(), Some(id.clone()))
+                    on:click=move |_| n.open_page(&connector, Some(id.clone()))
                 >
                     {td!(locale, onb_reconnect)}
                 </button>
