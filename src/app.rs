@@ -295,7 +295,10 @@ fn Navigator(
     /// `GET /hub/settings` as the first screen reads it.
     settings: api::Settings,
 ) -> impl IntoView {
-    let plan = settings.has_plan();
+    let active: Vec<ConnectorSummary> = connectors.iter().filter(|c| c.active).cloned().collect();
+    // A session for one provider (a colleague's hand-off link among them) opens on it, plan
+    // or not: there is nothing else to connect.
+    let plan = settings.has_plan() && active.len() != 1;
     let existing = settings.existing_account_id.clone();
     let nav = Nav::new(
         connectors.clone(),
@@ -304,20 +307,17 @@ fn Navigator(
         settings.existing_account_id,
     );
     provide_context(nav);
-    let active: Vec<ConnectorSummary> = connectors.iter().filter(|c| c.active).cloned().collect();
-    if let ([only], false) = (active.as_slice(), plan) {
+    if let [only] = active.as_slice() {
         // A session for one provider: no list to go back to.
         return lazy_page(only.clone(), existing, None).into_any();
     }
     let on_select = Callback::new(move |c: ConnectorSummary| nav.open_page(&c, None));
-    let on_back = Callback::new(move |()| nav.back());
-    // Back on the list (shown again on the next frame): focus its heading.
-    Effect::new(move |was_list: Option<bool>| {
-        let is_list = nav.screen.with(|s| *s == Screen::List);
-        if is_list && was_list == Some(false) {
+    let on_back = Callback::new(move |()| {
+        nav.back();
+        // Back on the list (shown again on the next frame): focus its heading.
+        if nav.screen.with_untracked(|s| *s == Screen::List) {
             focus_on_next_frame("lh-list-heading");
         }
-        is_list
     });
     // Opening a connector is what the user came for: once the list is on screen and the
     // browser is idle, fetch the connector page's code so the click does not wait for it.
@@ -328,11 +328,6 @@ fn Navigator(
     }
     let hidden_unless =
         move |screen: Screen| move || nav.screen.with(|s| *s != screen).then_some("none");
-    let page = Memo::new(move |_| match nav.screen.get() {
-        Screen::Page { connector, account } => Some((connector, account)),
-        _ => None,
-    });
-    let connections = Memo::new(move |_| nav.screen.with(|s| *s == Screen::Connections));
     // The way to the checklist and to "Your connections", above the list (from the
     // onboarding chunk, fetched only when the backend offers them).
     let list_header =
@@ -352,18 +347,21 @@ fn Navigator(
                 {lazy_part(Part::Checklist, false)}
             </div>
         })}
-        {move || {
-            page.get()
-                .and_then(|(i, account)| Some(lazy_page(nav.connector_at(i)?, account, Some(on_back))))
+        // Redrawn on every change of screen, which is always to another one.
+        {move || match nav.screen.get() {
+            Screen::Page { connector, account } => nav
+                .connector_at(connector)
+                .map(|c| lazy_page(c, account, Some(on_back)).into_any()),
+            Screen::Connections => Some(lazy_part(Part::Connections, false).into_any()),
+            Screen::Checklist | Screen::List => None,
         }}
-        {move || connections.get().then(|| lazy_part(Part::Connections, false))}
     }
     .into_any()
 }
 
 /// Moves focus to the element with this id on the next frame (once a screen shown again
 /// is laid out).
-fn focus_on_next_frame(id: &'static str) {
+pub fn focus_on_next_frame(id: &'static str) {
     #[cfg(target_arch = "wasm32")]
     request_animation_frame(move || {
         use wasm_bindgen::JsCast;
@@ -393,10 +391,10 @@ fn lazy_page(
 ) -> impl IntoView {
     let args = StoredValue::new((connector, existing_account_id));
     lazy_view(
-        move || {
+        std::sync::Arc::new(move || {
             let (connector, existing) = args.get_value();
-            connector_page(connector, existing, on_back)
-        },
+            Box::pin(connector_page(connector, existing, on_back))
+        }),
         Some(td_string!(crate::locale::use_locale(), loading_connector)),
         on_back,
     )
@@ -407,22 +405,29 @@ fn lazy_page(
 /// its code cannot be fetched.
 fn lazy_part(part: Part, quiet: bool) -> impl IntoView {
     let loading = (!quiet).then(|| td_string!(crate::locale::use_locale(), loading_connectors));
-    lazy_view(move || onboarding_part(part), loading, None)
+    lazy_view(
+        std::sync::Arc::new(move || Box::pin(onboarding_part(part))),
+        loading,
+        None,
+    )
 }
+
+/// Fetches a chunk and builds its view (one type for every chunk: one copy of the loader).
+type ChunkLoader = std::sync::Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<AnyView, ChunkError>>>>
+        + Send
+        + Sync,
+>;
 
 /// A view from a wasm chunk: "loading" (`loading`'s text) until `load` has fetched it; if
 /// it cannot be fetched, the network-error screen offers a retry (which fetches it again)
 /// and the way back (`on_back`). Without a loading text nothing shows until it is ready,
 /// nor when it fails.
-fn lazy_view<F, Fut>(
-    load: F,
+fn lazy_view(
+    load: ChunkLoader,
     loading_text: Option<&'static str>,
     on_back: Option<Callback<()>>,
-) -> impl IntoView
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<AnyView, ChunkError>> + 'static,
-{
+) -> impl IntoView {
     #[derive(Clone, Copy, PartialEq)]
     enum Stage {
         Loading,

@@ -40,18 +40,24 @@ pub enum Part {
 pub struct Nav {
     /// The screen on show.
     pub screen: RwSignal<Screen>,
-    /// Where a connector page's "back" returns to.
-    back_to: RwSignal<Screen>,
     /// The list's category filter (`""`: every category).
     pub category: RwSignal<String>,
-    /// Every connector of the session.
-    connectors: StoredValue<Vec<ConnectorSummary>>,
-    /// What the backend offers beyond the StackOne protocol (`HubSettings.extensions`).
-    extensions: StoredValue<Vec<String>>,
+    /// What does not change the view by itself (one stored value: each stored type is
+    /// code of its own on the first screen).
+    data: StoredValue<NavData>,
     /// The session has an onboarding plan: the checklist is the home screen.
     pub onboarding: bool,
+}
+
+struct NavData {
+    /// Every connector of the session.
+    connectors: Vec<ConnectorSummary>,
+    /// What the backend offers beyond the StackOne protocol (`HubSettings.extensions`).
+    extensions: Vec<String>,
     /// The edit-mode account of the session itself (`existing_account_id`).
-    existing_account_id: StoredValue<Option<String>>,
+    existing_account_id: Option<String>,
+    /// Where a connector page's "back" returns to.
+    back_to: Screen,
 }
 
 impl Nav {
@@ -69,19 +75,21 @@ impl Nav {
         };
         Nav {
             screen: RwSignal::new(home.clone()),
-            back_to: RwSignal::new(home),
             category: RwSignal::new(String::new()),
-            connectors: StoredValue::new(connectors),
-            extensions: StoredValue::new(extensions),
+            data: StoredValue::new(NavData {
+                connectors,
+                extensions,
+                existing_account_id,
+                back_to: home,
+            }),
             onboarding,
-            existing_account_id: StoredValue::new(existing_account_id),
         }
     }
 
     /// Whether the backend offers this extension (`linkhub_protocol::onboarding::extension`).
     pub fn offers(&self, extension: &str) -> bool {
-        self.extensions
-            .with_value(|e| e.iter().any(|x| x == extension))
+        self.data
+            .with_value(|d| d.extensions.iter().any(|x| x == extension))
     }
 
     /// The home screen: the checklist when the session has a plan, else the list.
@@ -122,8 +130,8 @@ impl Nav {
         provider: &str,
         integration_id: Option<&str>,
     ) -> Option<ConnectorSummary> {
-        self.connectors.with_value(|all| {
-            let active = || all.iter().filter(|c| c.active);
+        self.data.with_value(|d| {
+            let active = || d.connectors.iter().filter(|c| c.active);
             integration_id
                 .and_then(|id| active().find(|c| c.integration_id == id))
                 .or_else(|| active().find(|c| c.provider == provider))
@@ -133,23 +141,26 @@ impl Nav {
 
     /// The session's connector at `index`.
     pub fn connector_at(&self, index: usize) -> Option<ConnectorSummary> {
-        self.connectors.with_value(|all| all.get(index).cloned())
+        self.data.with_value(|d| d.connectors.get(index).cloned())
     }
 
     /// A connector's page (editing `account` when given); "back" returns to the screen the
     /// user is on now.
     pub fn open_page(&self, connector: &ConnectorSummary, account: Option<String>) {
-        let Some(index) = self.connectors.with_value(|all| {
-            all.iter()
-                .position(|c| c.integration_id == connector.integration_id)
-        }) else {
+        let here = self.screen.get_untracked();
+        let Some((index, existing)) = self.data.try_update_value(|d| {
+            if !matches!(here, Screen::Page { .. }) {
+                d.back_to = here;
+            }
+            let index = d
+                .connectors
+                .iter()
+                .position(|c| c.integration_id == connector.integration_id)?;
+            Some((index, d.existing_account_id.clone()))
+        }).flatten() else {
             return;
         };
-        let here = self.screen.get_untracked();
-        if !matches!(here, Screen::Page { .. }) {
-            self.back_to.set(here);
-        }
-        let account = account.or_else(|| self.existing_account_id.get_value());
+        let account = account.or(existing);
         self.screen.set(Screen::Page {
             connector: index,
             account,
@@ -169,7 +180,9 @@ impl Nav {
 
     /// Leaves a connector page for the screen it was opened from.
     pub fn back(&self) {
-        self.screen.set(self.back_to.get_untracked());
+        if let Some(to) = self.data.try_with_value(|d| d.back_to.clone()) {
+            self.screen.set(to);
+        }
     }
 
     /// An account was linked or updated on a connector page. With a plan, or after a
@@ -178,10 +191,10 @@ impl Nav {
     /// waits for the current render to finish: the page that reported the link is the one
     /// it takes away.
     pub fn linked(&self) {
-        let back_to = self.back_to.get_untracked();
+        let back_to = self.data.try_with_value(|d| d.back_to.clone());
         let target = if self.onboarding {
             Some(Screen::Checklist)
-        } else if back_to == Screen::Connections {
+        } else if back_to == Some(Screen::Connections) {
             Some(Screen::Connections)
         } else {
             None

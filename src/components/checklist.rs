@@ -440,7 +440,10 @@ pub fn StepRow(
                 (Some(provider), _, _) => {
                     nav.open_provider(provider, None);
                 }
-                (None, Some(category), _) => nav.open_category(category),
+                (None, Some(category), _) => {
+                    nav.open_category(category);
+                    crate::app::focus_on_next_frame("lh-list-heading");
+                }
                 (None, None, _) => {}
             }
         }

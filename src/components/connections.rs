@@ -135,7 +135,10 @@ pub fn Connections() -> impl IntoView {
             {list}
             {nav.map(|n| view! {
                 <p class="lh-checklist__more">
-                    <button type="button" class="lh-button lh-button--primary" on:click=move |_| n.open_list()>
+                    <button type="button" class="lh-button lh-button--primary" on:click=move |_| {
+                        n.open_list();
+                        crate::app::focus_on_next_frame("lh-list-heading");
+                    }>
                         {td!(locale, onb_connect_another)}
                     </button>
                 </p>

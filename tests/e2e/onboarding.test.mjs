@@ -175,7 +175,8 @@ test('the onboarding story: two visits, a colleague, All set by itself, events, 
   const theirs = await colleague.newPage();
   theirs.setDefaultTimeout(20_000);
   await theirs.goto(handoffLink);
-  await theirs.getByRole('heading', { name: 'Oneflow' }).waitFor();
+  await theirs.getByRole('heading', { name: 'Oneflow', exact: true }).waitFor();
+  assert.equal(await theirs.getByText('Your setup checklist').count(), 0, 'a colleague sees only their connector');
   await theirs.getByLabel('API Token', { exact: true }).fill(ONEFLOW_TOKEN);
   await theirs.getByLabel('User Email', { exact: true }).fill('colleague@example.com');
   await theirs.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -298,7 +299,7 @@ test('a StackOne-style backend (no extensions) gets exactly the list and page of
     await page.getByRole('heading', { name: 'Choose a provider' }).waitFor();
     assert.equal(await page.locator('.lh-hub__nav, .lh-checklist').count(), 0, 'no checklist, no extra links');
     await page.getByRole('button', { name: /Dagster/ }).click();
-    await page.getByRole('heading', { name: 'Dagster' }).waitFor();
+    await page.getByRole('heading', { name: 'Dagster', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
     assert.equal(await page.getByText('Someone else has these credentials?').count(), 0, 'no hand-off');
     const paths = backend.requests.map((r) => r.path);
