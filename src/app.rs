@@ -414,9 +414,7 @@ fn lazy_part(part: Part, quiet: bool) -> impl IntoView {
 
 /// Fetches a chunk and builds its view (one type for every chunk: one copy of the loader).
 type ChunkLoader = std::sync::Arc<
-    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<AnyView, ChunkError>>>>
-        + Send
-        + Sync,
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<AnyView, ChunkError>>>> + Send + Sync,
 >;
 
 /// A view from a wasm chunk: "loading" (`loading`'s text) until `load` has fetched it; if

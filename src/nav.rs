@@ -148,16 +148,20 @@ impl Nav {
     /// user is on now.
     pub fn open_page(&self, connector: &ConnectorSummary, account: Option<String>) {
         let here = self.screen.get_untracked();
-        let Some((index, existing)) = self.data.try_update_value(|d| {
-            if !matches!(here, Screen::Page { .. }) {
-                d.back_to = here;
-            }
-            let index = d
-                .connectors
-                .iter()
-                .position(|c| c.integration_id == connector.integration_id)?;
-            Some((index, d.existing_account_id.clone()))
-        }).flatten() else {
+        let Some((index, existing)) = self
+            .data
+            .try_update_value(|d| {
+                if !matches!(here, Screen::Page { .. }) {
+                    d.back_to = here;
+                }
+                let index = d
+                    .connectors
+                    .iter()
+                    .position(|c| c.integration_id == connector.integration_id)?;
+                Some((index, d.existing_account_id.clone()))
+            })
+            .flatten()
+        else {
             return;
         };
         let account = account.or(existing);

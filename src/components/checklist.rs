@@ -562,8 +562,15 @@ mod tests {
     #[test]
     fn the_next_step_is_the_first_to_do_or_to_fix() {
         assert_eq!(next_step(&plan([Done, Todo, Todo], false)), Some(1));
-        assert_eq!(next_step(&plan([Done, Skipped, NeedsAttention], false)), Some(2));
-        assert_eq!(next_step(&plan([Done, HandedOff, Done], false)), None, "waiting is not to do");
+        assert_eq!(
+            next_step(&plan([Done, Skipped, NeedsAttention], false)),
+            Some(2)
+        );
+        assert_eq!(
+            next_step(&plan([Done, HandedOff, Done], false)),
+            None,
+            "waiting is not to do"
+        );
     }
 
     #[test]
@@ -574,13 +581,24 @@ mod tests {
         assert_eq!(
             events,
             vec![
-                OnboardingEvent::StepCompleted { step: 1, provider: "dagster".into(), account_id: "acc_1".into() },
-                OnboardingEvent::StepCompleted { step: 2, provider: "oneflow".into(), account_id: "acc_2".into() },
+                OnboardingEvent::StepCompleted {
+                    step: 1,
+                    provider: "dagster".into(),
+                    account_id: "acc_1".into()
+                },
+                OnboardingEvent::StepCompleted {
+                    step: 2,
+                    provider: "oneflow".into(),
+                    account_id: "acc_2".into()
+                },
                 OnboardingEvent::Completed {
                     accounts: ["bamboohr", "dagster", "oneflow"]
                         .iter()
                         .enumerate()
-                        .map(|(i, p)| EventAccount { id: format!("acc_{i}"), provider: (*p).into() })
+                        .map(|(i, p)| EventAccount {
+                            id: format!("acc_{i}"),
+                            provider: (*p).into()
+                        })
                         .collect(),
                 },
             ]
@@ -596,7 +614,9 @@ mod tests {
         chosen.steps[0].category = Some("hris".into());
         chosen.steps[0].account_provider = Some("personio".into());
         let events = events_between(&plan([Todo, Todo, Todo], false), &chosen);
-        assert!(matches!(&events[..], [OnboardingEvent::StepCompleted { provider, .. }] if provider == "personio"));
+        assert!(
+            matches!(&events[..], [OnboardingEvent::StepCompleted { provider, .. }] if provider == "personio")
+        );
     }
 
     #[test]
@@ -608,7 +628,10 @@ mod tests {
         s.label = None;
         s.provider = None;
         s.category = Some("hris".into());
-        assert_eq!(step_title(Locale::fr, &s, None), category_name(Locale::fr, "hris"));
+        assert_eq!(
+            step_title(Locale::fr, &s, None),
+            category_name(Locale::fr, "hris")
+        );
     }
 
     #[test]
@@ -617,7 +640,10 @@ mod tests {
             let progress = RwSignal::new(Some(Ok(plan([Done, Todo, Skipped], false))));
             view! { <ChecklistView progress=progress on_reload=Callback::new(|()| {}) /> }
         });
-        assert!(html.contains("role=\"status\" aria-live=\"polite\""), "{html}");
+        assert!(
+            html.contains("role=\"status\" aria-live=\"polite\""),
+            "{html}"
+        );
         assert!(html.contains("1 of 3 connected"), "{html}");
         assert!(html.contains("data-state=\"skipped\""), "{html}");
     }

@@ -1,6 +1,6 @@
 //! A yes/no question in a native modal `<dialog>` (opened with `showModal`): the browser
-//! keeps focus inside it and closes it on Escape; it opens on its least harmful button
-//! (cancel), and whoever opened it puts focus back where it was.
+//! keeps focus inside it; Escape cancels it (and only it); it opens on its least harmful
+//! button (cancel), and whoever opened it puts focus back where it was.
 
 use leptos::prelude::*;
 
@@ -60,6 +60,14 @@ pub fn ConfirmDialog(
             aria-labelledby="lh-dialog-title"
             aria-describedby="lh-dialog-body"
             on:close=closed
+            on:keydown=move |ev| {
+                // Escape closes the dialog, not the whole hub (which an embedded hub does on
+                // an Escape nobody handled).
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    on_cancel.run(());
+                }
+            }
         >
             <h2 id="lh-dialog-title" class="lh-dialog__title">{title}</h2>
             <p id="lh-dialog-body" class="lh-dialog__body">{body}</p>

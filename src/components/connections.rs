@@ -255,3 +255,81 @@ pub fn AccountRow(
         </li>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use linkhub_protocol::api::StatusReason;
+    use linkhub_protocol::hub::ConnectorSummary;
+
+    use super::*;
+    use crate::nav::Nav;
+    use crate::test_support::render;
+
+    fn account(status: AccountStatus) -> OwnerAccount {
+        OwnerAccount {
+            id: "acc_7".into(),
+            provider: "dagster".into(),
+            provider_name: "Dagster".into(),
+            integration_id: "int_dagster".into(),
+            label: Some("Prod".into()),
+            status,
+            status_reasons: vec![StatusReason {
+                code: Some("credentials_refused".into()),
+                description: Some("Dagster no longer accepts these credentials.".into()),
+                timestamp: None,
+                extra: Default::default(),
+            }],
+            logo_url: None,
+            created_at: "2026-12-01T10:00:00Z".into(),
+            updated_at: "2026-12-02T10:00:00Z".into(),
+            last_checked_at: None,
+            via_handoff: false,
+        }
+    }
+
+    fn row(status: AccountStatus, with_connector: bool) -> String {
+        render(move || {
+            let connectors = with_connector
+                .then(|| ConnectorSummary {
+                    active: true,
+                    name: "Dagster".into(),
+                    provider: "dagster".into(),
+                    category: "iam".into(),
+                    version: None,
+                    authentication_config_key: None,
+                    environment: None,
+                    integration_id: "int_dagster".into(),
+                    logo_url: None,
+                })
+                .into_iter()
+                .collect();
+            provide_context(Nav::new(connectors, vec![], false, None));
+            view! { <AccountRow account=account(status) on_disconnect=Callback::new(|_| {}) /> }
+        })
+    }
+
+    #[test]
+    fn an_account_in_error_shows_its_reasons_and_a_reconnect() {
+        let html = row(AccountStatus::Error, true);
+        assert!(html.contains("Needs attention"), "{html}");
+        assert!(
+            html.contains("Dagster no longer accepts these credentials."),
+            "{html}"
+        );
+        assert!(html.contains(">Reconnect<"), "{html}");
+        assert!(html.contains("id=\"lh-disconnect-acc_7\""), "{html}");
+        assert!(html.contains("Prod"), "the label: {html}");
+        assert!(html.contains("Updated"), "{html}");
+        // Without its connector in this session there is no page to reconnect on.
+        assert!(!row(AccountStatus::Error, false).contains(">Reconnect<"));
+    }
+
+    #[test]
+    fn an_active_account_shows_no_reasons_and_no_reconnect() {
+        let html = row(AccountStatus::Active, true);
+        assert!(html.contains(">Active<"), "{html}");
+        assert!(!html.contains("no longer accepts"), "{html}");
+        assert!(!html.contains(">Reconnect<"), "{html}");
+        assert_eq!(account_name(&account(AccountStatus::Active)), "Prod");
+    }
+}
