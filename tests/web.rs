@@ -816,4 +816,19 @@ async fn the_confirmation_dialog_is_modal_opens_on_cancel_and_reports_how_it_clo
     leptos::task::tick().await;
     assert_eq!(cancelled.get_untracked(), 2);
     assert!(!dialog.open(), "closed");
+
+    // Escape cancels the dialog and is marked handled, so an embedded hub stays open.
+    open.set(true);
+    leptos::task::tick().await;
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let esc =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    dialog.dispatch_event(&esc).expect("dispatch");
+    leptos::task::tick().await;
+    assert!(esc.default_prevented(), "handled");
+    assert_eq!(cancelled.get_untracked(), 3);
+    assert!(!dialog.open(), "closed by Escape");
 }

@@ -262,7 +262,7 @@ fn poll(tick: impl Fn() + Clone + 'static) {
     {
         let every = tick.clone();
         if let Ok(handle) =
-            set_interval_with_handle(move || every(), std::time::Duration::from_millis(POLL_MS))
+            set_interval_with_handle(every, std::time::Duration::from_millis(POLL_MS))
         {
             on_cleanup(move || handle.clear());
         }
