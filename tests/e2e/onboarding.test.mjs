@@ -275,6 +275,37 @@ test('the checklist and "Your connections" pass axe in dark mode, and reflow at 
   await context.close();
 });
 
+test('without a plan, "Your connections" is one click from the list once the owner has an account', async () => {
+  const owner = `onb-list-${randomBytes(4).toString('hex')}`;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  // A first link for this owner: no accounts yet, so no link to them.
+  const first = await createSession(server, { origin_owner_id: owner });
+  await page.goto(`${server.url}/link#token=${first.token}&locale=en`);
+  await page.getByRole('heading', { name: 'Choose a provider' }).waitFor();
+  await page.getByRole('button', { name: /Dagster/ }).click();
+  await fill(page, 'User Token', DAGSTER_TOKEN);
+  await fill(page, 'Organization slug', 'acme');
+  await fill(page, 'Deployment', 'prod');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  // No plan: the success screen stays, as before.
+  await page.getByRole('heading', { name: 'Account connected' }).waitFor();
+  // A new link for the same owner: the list's header leads to the account.
+  const second = await createSession(server, { origin_owner_id: owner });
+  await page.goto('about:blank');
+  await page.goto(`${server.url}/link#token=${second.token}&locale=en`);
+  await page.getByRole('heading', { name: 'Choose a provider' }).waitFor();
+  await page.getByRole('button', { name: 'Your connections' }).click();
+  await page.getByRole('heading', { name: 'Your connections' }).waitFor();
+  assert.equal(await page.locator('.lh-account[data-provider="dagster"]').count(), 1);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'lh-connections-heading');
+  await page.getByRole('button', { name: 'Connect another account' }).click();
+  await page.getByRole('heading', { name: 'Choose a provider' }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'lh-list-heading');
+  await context.close();
+});
+
 test('Arabic: the checklist is right to left and in Arabic', async () => {
   const session = await createSession(server, { origin_owner_id: `onb-ar-${randomBytes(4).toString('hex')}`, onboarding: PLAN });
   const context = await browser.newContext();
