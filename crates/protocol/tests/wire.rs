@@ -249,6 +249,21 @@ fn webhook_event_round_trips() {
 }
 
 #[test]
+fn connect_session_completed_is_its_own_event_shape() {
+    let completed = json!({"id": "msg_1", "type": "connect_session.completed", "timestamp": "t",
+        "data": {"id": "ses_1", "origin_owner_id": "o", "origin_owner_name": "n",
+            "plan_id": "plan_1", "accounts": [{"id": "acc_1", "provider": "dagster"}],
+            "completed_at": "t"}});
+    let e: linkhub_protocol::api::SessionWebhookEvent =
+        serde_json::from_value(completed.clone()).expect("parses");
+    assert_eq!(e.event_type, WebhookEventType::ConnectSessionCompleted);
+    assert_eq!(e.event_type.as_str(), "connect_session.completed");
+    assert_eq!(serde_json::to_value(&e).expect("serializes"), completed);
+    // An account event reader does not mistake it for an account event.
+    assert!(serde_json::from_value::<WebhookEvent>(completed).is_err());
+}
+
+#[test]
 fn settings_and_create_account_round_trip() {
     let s: HubSettings = round_trip("hub_settings.json");
     assert_eq!(s.existing_account_id.as_deref(), Some("acc_2a9f7c"));

@@ -402,9 +402,30 @@ async fn completing_a_plan_sends_one_signed_connect_session_completed() {
             {"id": doc.id(), "provider": "docsign"}
         ])
     );
+    // An owner who already has every account finds the plan complete at once: recorded
+    // by the first session that shows it, with one webhook.
+    let plain = s.token("pre1").await;
+    assert_eq!(link_hris(&s, &plain, "peoplebase").await.status, 201);
+    assert_eq!(link_docsign(&s, &plain).await.status, 201);
+    let (_, first) = session_with(&s, "pre1", plan()).await;
+    assert_eq!(first["onboarding"]["completed"], true, "{first}");
+    assert!(first["onboarding"]["completed_at"].is_string());
+    let (_, second) = session_with(&s, "pre1", plan()).await;
+    assert_eq!(
+        second["onboarding"]["completed_at"],
+        first["onboarding"]["completed_at"]
+    );
+    let all = events_of(&got, "connect_session.completed", 2).await;
+    let pre: Vec<_> = all
+        .iter()
+        .filter(|(_, b)| b["data"]["origin_owner_id"] == "pre1")
+        .collect();
+    assert_eq!(pre.len(), 1, "{all:?}");
+    assert_eq!(pre[0].1["data"]["id"], first["id"]);
+
     // The account events are unchanged for StackOne clients.
-    let created = events_of(&got, "account.created", 2).await;
-    assert_eq!(created.len(), 2);
+    let created = events_of(&got, "account.created", 4).await;
+    assert_eq!(created.len(), 4);
     assert!(
         created
             .iter()
@@ -604,6 +625,13 @@ async fn a_step_handed_to_a_colleague_is_waited_for_then_done() {
     )
     .await
     .assert_error(400);
+    let r = send(
+        s.hub(Method::POST, "/hub/handoffs", &token)
+            .json(&json!({"provider": "docsign", "expires_in": 30 * 24 * 3600 + 1})),
+    )
+    .await;
+    r.assert_error(400);
+    assert!(r.body["fields"]["expires_in"].is_string(), "{}", r.body);
 
     let r = send(
         s.hub(Method::POST, "/hub/handoffs", &token)
@@ -613,6 +641,15 @@ async fn a_step_handed_to_a_colleague_is_waited_for_then_done() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["provider"], "docsign");
     assert_eq!(r.body["remaining"], 4);
+    let at = |field: &str| {
+        time::OffsetDateTime::parse(
+            r.body[field].as_str().expect("time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+        .unix_timestamp()
+    };
+    assert_eq!(at("expires_at") - at("created_at"), 7 * 24 * 3600, "7 days");
     let link = r.body["auth_link_url"].as_str().expect("link");
     let colleague = link.split_once("#token=").expect("token").1.to_string();
     let p = onboarding(&s, &token).await;

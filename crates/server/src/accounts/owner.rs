@@ -1,8 +1,10 @@
 //! Extension: the session owner's own accounts, for the widget's "Your connections": list
 //! them (`GET /hub/accounts`, never a secret) and disconnect one (`DELETE
 //! /hub/accounts/{id}`). Both are scoped to the session's owner, whatever connectors the
-//! session itself may link: an account of another owner is answered exactly like one that
-//! does not exist.
+//! session itself may link (the owner's connections are theirs to see and manage from any
+//! of their links): an account of another owner is answered exactly like one that does not
+//! exist. A hand-off session is a colleague's, for one provider: it sees and disconnects
+//! only the owner's accounts of that provider.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,6 +17,7 @@ use crate::catalog::Catalog;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{self, Lang};
+use crate::sessions::store::Session;
 use crate::state::AppState;
 use linkhub_protocol::api::StatusReason;
 use linkhub_protocol::hub::ErrorBody;
@@ -74,6 +77,12 @@ fn owner_account(state: &AppState, catalog: &Catalog, a: &AccountRow, lang: Lang
     }
 }
 
+/// Whether `session` may see and disconnect `account`.
+fn in_reach(session: &Session, account: &AccountRow) -> bool {
+    account.origin_owner_id == session.origin_owner_id
+        && (session.handoff_id.is_none() || session.provider.as_deref() == Some(&account.provider))
+}
+
 #[utoipa::path(get, path = "/hub/accounts", tag = "hub",
     params(("x-hub-session-token" = String, Header, description = "Session token")),
     responses((status = 200, body = OwnerAccountList), (status = 401, body = ErrorBody)))]
@@ -93,6 +102,7 @@ pub async fn list_owner_accounts(
     Ok(Json(OwnerAccountList {
         accounts: rows
             .iter()
+            .filter(|a| in_reach(&session, a))
             .map(|a| owner_account(&state, &state.catalog, a, lang))
             .collect(),
     }))
@@ -109,7 +119,7 @@ pub async fn delete_owner_account(
 ) -> ApiResult<StatusCode> {
     let owned = store::by_id(&state.db, &session.project_id, &id)
         .await?
-        .is_some_and(|a| a.origin_owner_id == session.origin_owner_id);
+        .is_some_and(|a| in_reach(&session, &a));
     // `link::delete` fires `account.deleted` in the write that deletes; a concurrent
     // delete of the same account finds it gone, and the tombstone then answers it.
     if owned && link::delete(&state, &id).await?.is_some() {

@@ -217,6 +217,10 @@ pub async fn connect_sessions(
         req,
     )
     .await?;
+    // A plan the owner had already finished was recorded complete, with its webhook.
+    if session.onboarding.as_ref().is_some_and(|p| p.completed) {
+        state.webhook_wake.notify_one();
+    }
     Ok((StatusCode::CREATED, Json(session)))
 }
 
