@@ -7,7 +7,11 @@ export type LinkHubEventName =
   | 'SUCCESS'
   | 'ERROR'
   | 'SESSION_EXPIRED'
-  | 'EXIT';
+  | 'EXIT'
+  /** Extension: a step of the session's onboarding plan was completed. */
+  | 'STEP_COMPLETED'
+  /** Extension: every required step of the onboarding plan is done. */
+  | 'ONBOARDING_COMPLETED';
 
 /** Every event carries the session id and an ISO 8601 timestamp. */
 export interface LinkHubEvent {
@@ -16,8 +20,12 @@ export interface LinkHubEvent {
   timestamp: string;
   /** SELECT_CONNECTOR, SUBMIT, SUCCESS: the connector's provider key. */
   provider?: string;
-  /** SUCCESS: the linked account's id. */
+  /** SUCCESS, STEP_COMPLETED: the linked account's id. */
   account_id?: string;
+  /** STEP_COMPLETED: the step's index in the plan (from 0); `provider` is the account's. */
+  step?: number;
+  /** ONBOARDING_COMPLETED: the accounts that satisfy the plan's done steps. */
+  accounts?: { id: string; provider: string }[];
   /** ERROR: a stable code and a human-readable message. */
   code?: string;
   message?: string;

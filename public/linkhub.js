@@ -16,7 +16,8 @@
   if (window.LinkHub && window.LinkHub.version) return; // loaded twice: keep the first
 
   const SOURCE = 'linkhub';
-  const EVENTS = ['OPEN', 'SELECT_CONNECTOR', 'SUBMIT', 'SUCCESS', 'ERROR', 'SESSION_EXPIRED', 'EXIT'];
+  const EVENTS = ['OPEN', 'SELECT_CONNECTOR', 'SUBMIT', 'SUCCESS', 'ERROR', 'SESSION_EXPIRED', 'EXIT',
+    'STEP_COMPLETED', 'ONBOARDING_COMPLETED'];
   let modal = null; // the one open modal handle, so opening twice does not make two hubs
   const mounted = new WeakMap(); // element -> inline handle, so mounting twice replaces
 

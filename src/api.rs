@@ -11,6 +11,9 @@ use linkhub_protocol::hub::{
     ConnectionAttempt, ConnectionAttemptCreated, CreateAccountRequest, CreateConnectionAttempt,
     CreatedAccount, HubAccount,
 };
+use linkhub_protocol::onboarding::{
+    CreateHandoff, Handoff, OnboardingProgress, OwnerAccountList, StepUpdate,
+};
 use serde::de::DeserializeOwned;
 
 use crate::config::HubConfig;
@@ -393,20 +396,85 @@ pub async fn connectors(cfg: &HubConfig) -> Result<linkhub_protocol::hub::Connec
     get_small(cfg, "/hub/connectors").await
 }
 
+/// What the widget reads of `GET /hub/settings` ([`HubSettings`]) on its first screen.
+/// The onboarding progress is only checked for presence: the checklist, in a chunk of its
+/// own, loads it from `GET /hub/onboarding` (reading it here would put its deserializers on
+/// the first screen of every link).
+///
+/// [`HubSettings`]: linkhub_protocol::hub::HubSettings
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+pub struct Settings {
+    /// Edit mode: the account this session edits.
+    #[serde(default)]
+    pub existing_account_id: Option<String>,
+    /// The host backend's guide scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The extensions the backend offers (`linkhub_protocol::onboarding::extension`).
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    #[serde(default, rename = "onboarding")]
+    plan: Option<serde::de::IgnoredAny>,
+}
+
+impl Settings {
+    /// The session carries an onboarding plan.
+    pub fn has_plan(&self) -> bool {
+        self.plan.is_some()
+    }
+}
+
 /// `GET /hub/settings`: features and, in edit mode, the account being edited. A backend
 /// without this endpoint (404) has no settings to give: that is not an error.
-pub async fn settings(cfg: &HubConfig) -> Result<linkhub_protocol::hub::HubSettings, ApiError> {
+pub async fn settings(cfg: &HubConfig) -> Result<Settings, ApiError> {
     settings_or_none(get_small(cfg, "/hub/settings").await)
 }
 
 /// A 404 from `/hub/settings` read as "no settings".
-fn settings_or_none(
-    answer: Result<linkhub_protocol::hub::HubSettings, ApiError>,
-) -> Result<linkhub_protocol::hub::HubSettings, ApiError> {
+fn settings_or_none(answer: Result<Settings, ApiError>) -> Result<Settings, ApiError> {
     match answer {
-        Err(ApiError::NotFound(_)) => Ok(linkhub_protocol::hub::HubSettings::default()),
+        Err(ApiError::NotFound(_)) => Ok(Settings::default()),
         other => other,
     }
+}
+
+/// Extension `GET /hub/onboarding`: the session's plan with its progress.
+pub async fn onboarding(cfg: &HubConfig) -> Result<OnboardingProgress, ApiError> {
+    request(cfg, Method::Get, "/hub/onboarding", None, None).await
+}
+
+/// Extension `PATCH /hub/onboarding/steps/{index}`: skip an optional step, or take it up again.
+pub async fn update_step(cfg: &HubConfig, index: u32, skipped: bool) -> Result<(), ApiError> {
+    let body = serde_json::to_string(&StepUpdate { skipped }).map_err(|_| ApiError::Decode)?;
+    let path = format!("/hub/onboarding/steps/{index}");
+    send(cfg, Method::Patch, &path, Some(body), None)
+        .await
+        .map(|_| ())
+}
+
+/// Extension `GET /hub/accounts`: the session owner's accounts (no secrets).
+pub async fn owner_accounts(cfg: &HubConfig) -> Result<OwnerAccountList, ApiError> {
+    request(cfg, Method::Get, "/hub/accounts", None, None).await
+}
+
+/// Extension `DELETE /hub/accounts/{id}`: disconnects one of the owner's accounts (a second
+/// call for the same account also succeeds).
+pub async fn disconnect_account(cfg: &HubConfig, id: &str) -> Result<(), ApiError> {
+    let path = format!("/hub/accounts/{}", encode_segment(id));
+    match send(cfg, Method::Delete, &path, None, None).await {
+        Ok(_) | Err(ApiError::NotFound(_)) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Extension `POST /hub/handoffs`: a link for a colleague to connect `provider`.
+pub async fn create_handoff(cfg: &HubConfig, provider: &str) -> Result<Handoff, ApiError> {
+    let body = CreateHandoff {
+        provider: provider.to_owned(),
+        expires_in: None,
+    };
+    let body = serde_json::to_string(&body).map_err(|_| ApiError::Decode)?;
+    request(cfg, Method::Post, "/hub/handoffs", Some(body), None).await
 }
 
 /// `GET /hub/connectors/{id}`: one connector's form and guide.
@@ -499,8 +567,6 @@ pub fn encode_segment(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use linkhub_protocol::hub::HubSettings;
-
     use super::*;
 
     #[test]
@@ -585,7 +651,7 @@ mod tests {
     #[test]
     fn a_backend_without_hub_settings_is_not_an_error() {
         let missing = ApiError::from_response(404, r#"{"statusCode":404,"message":"Cannot GET"}"#);
-        assert_eq!(settings_or_none(Err(missing)), Ok(HubSettings::default()));
+        assert_eq!(settings_or_none(Err(missing)), Ok(Settings::default()));
         assert_eq!(
             settings_or_none(Err(ApiError::SessionExpired)),
             Err(ApiError::SessionExpired)
@@ -594,10 +660,18 @@ mod tests {
 
     #[test]
     fn stackone_shaped_answers_with_unknown_fields_are_read() {
-        let settings: HubSettings =
+        let settings: Settings =
             decode(r#"{"enabled_features":["x"],"future":{"a":1},"existing_account_id":null}"#)
                 .expect("settings");
         assert_eq!(settings.existing_account_id, None);
+        assert!(!settings.has_plan() && settings.extensions.is_empty());
+        // Our backend's extensions, and a plan read only for its presence.
+        let settings: Settings = decode(
+            r#"{"extensions":["onboarding","handoffs"],"onboarding":{"plan_id":"p","steps":[],"done":0,"total":0,"completed":false}}"#,
+        )
+        .expect("settings");
+        assert!(settings.has_plan());
+        assert_eq!(settings.extensions, ["onboarding", "handoffs"]);
         let list: linkhub_protocol::hub::ConnectorList = decode(
             r#"{"integrations":[{"active":true,"name":"Dagster","provider":"dagster","type":"iam",
                 "integration_id":"i1","logo_url":"https://x/l.png","new_field":[1,2]}],"total":1}"#,

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use linkhub_protocol::guide::combine_scopes;
-use linkhub_protocol::hub::{ConnectorList, ConnectorSummary, HubSettings};
+use linkhub_protocol::hub::{ConnectorList, ConnectorSummary};
+use linkhub_protocol::onboarding::extension;
 
 use crate::api;
 use crate::components::connector_list::ConnectorList;
@@ -13,6 +14,7 @@ use crate::components::error_screen::ErrorScreen;
 use crate::components::status::StatusScreen;
 use crate::config::{ConfigContext, HubConfig, provide_config, use_config};
 use crate::i18n::*;
+use crate::nav::{Nav, Part, Screen};
 use crate::theme::{Brand, Mode, ThemeInput};
 
 /// The whole widget.
@@ -253,7 +255,7 @@ fn ConnectorsScreen() -> impl IntoView {
     let cfg = StoredValue::new(use_config());
     let shared_cfg = use_context::<ConfigContext>();
     // `None` while loading.
-    let loaded = RwSignal::new(None::<Result<(ConnectorList, HubSettings), api::ApiError>>);
+    let loaded = RwSignal::new(None::<Result<(ConnectorList, api::Settings), api::ApiError>>);
     let retry = view_task(move || {
         loaded.set(None);
         async move {
@@ -282,48 +284,49 @@ fn ConnectorsScreen() -> impl IntoView {
     move || match loaded.get() {
         None => loading(td!(locale, loading_connectors)).into_any(),
         Some(Ok((list, settings))) => view! {
-            <Navigator
-                connectors=list.integrations
-                existing_account_id=settings.existing_account_id
-            />
+            <Navigator connectors=list.integrations settings=settings />
         }
         .into_any(),
         Some(Err(err)) => view! { <ErrorScreen error=err on_retry=retry /> }.into_any(),
     }
 }
 
-/// List → connector page. The list stays mounted (hidden) while a connector is open, so the
-/// search and filter are as the user left them on the way back.
+/// The hub's screens: the list and a connector's page, and with a backend's extensions the
+/// onboarding checklist and the owner's connections. The list (and the checklist) stay
+/// mounted, hidden, while another screen is on show, so the search and filter are as the
+/// user left them on the way back. A backend without extensions gets exactly the list and
+/// the connector page.
 #[component]
 fn Navigator(
     /// Every connector of the session.
     connectors: Vec<ConnectorSummary>,
-    /// Edit mode: the account this session edits.
-    existing_account_id: Option<String>,
+    /// `GET /hub/settings` as the first screen reads it.
+    settings: api::Settings,
 ) -> impl IntoView {
     let active: Vec<ConnectorSummary> = connectors.iter().filter(|c| c.active).cloned().collect();
+    // A session for one provider (a colleague's hand-off link among them) opens on it, plan
+    // or not: there is nothing else to connect.
+    let plan = settings.has_plan() && active.len() != 1;
+    let existing = settings.existing_account_id.clone();
+    let nav = Nav::new(
+        connectors.clone(),
+        settings.extensions,
+        plan,
+        settings.existing_account_id,
+    );
+    provide_context(nav);
     if let [only] = active.as_slice() {
         // A session for one provider: no list to go back to.
-        return lazy_page(only.clone(), existing_account_id, None).into_any();
+        return lazy_page(only.clone(), existing, None).into_any();
     }
-    let selected = RwSignal::new(None::<ConnectorSummary>);
-    let on_select = Callback::new(move |c: ConnectorSummary| selected.set(Some(c)));
+    let on_select = Callback::new(move |c: ConnectorSummary| nav.open_page(&c, None));
     let on_back = Callback::new(move |()| {
-        selected.set(None);
+        nav.back();
         // Back on the list (shown again on the next frame): focus its heading.
-        #[cfg(target_arch = "wasm32")]
-        request_animation_frame(|| {
-            use wasm_bindgen::JsCast;
-            if let Some(h) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id("lh-list-heading"))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = h.focus();
-            }
-        });
+        if nav.screen.with_untracked(|s| *s == Screen::List) {
+            focus_on_next_frame("lh-list-heading");
+        }
     });
-    let existing = StoredValue::new(existing_account_id);
     // Opening a connector is what the user came for: once the list is on screen and the
     // browser is idle, fetch the connector page's code so the click does not wait for it.
     #[cfg(target_arch = "wasm32")]
@@ -331,22 +334,55 @@ fn Navigator(
         // No requestIdleCallback (Safari): shortly after the list instead.
         set_timeout(preload_page, std::time::Duration::from_millis(500));
     }
+    let hidden_unless =
+        move |screen: Screen| move || nav.screen.with(|s| *s != screen).then_some("none");
+    // The way to the checklist and to "Your connections", above the list (from the
+    // onboarding chunk, fetched only when the backend offers them).
+    let list_header =
+        (plan || nav.offers(extension::OWNER_ACCOUNTS)).then(|| lazy_part(Part::ListHeader, true));
     view! {
         <div
             class="lh-hub__list"
-            style:display=move || selected.with(Option::is_some).then_some("none")
+            style:display=hidden_unless(Screen::List)
             on:pointerover=move |_| preload_page()
             on:focusin=move |_| preload_page()
         >
-            <ConnectorList connectors=connectors on_select=on_select />
+            {list_header}
+            <ConnectorList connectors=connectors on_select=on_select category=nav.category />
         </div>
-        {move || {
-            selected
-                .get()
-                .map(|c| lazy_page(c, existing.get_value(), Some(on_back)))
+        {plan.then(|| view! {
+            <div class="lh-hub__checklist" style:display=hidden_unless(Screen::Checklist)>
+                {lazy_part(Part::Checklist, false)}
+            </div>
+        })}
+        // Redrawn on every change of screen, which is always to another one.
+        {move || match nav.screen.get() {
+            Screen::Page { connector, account } => nav
+                .connector_at(connector)
+                .map(|c| lazy_page(c, account, Some(on_back)).into_any()),
+            Screen::Connections => Some(lazy_part(Part::Connections, false).into_any()),
+            Screen::Checklist | Screen::List => None,
         }}
     }
     .into_any()
+}
+
+/// Moves focus to the element with this id on the next frame (once a screen shown again
+/// is laid out).
+pub fn focus_on_next_frame(id: &'static str) {
+    #[cfg(target_arch = "wasm32")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(h) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = h.focus();
+        }
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
 }
 
 /// The connector page. Its code (guide, linking form, OAuth, the connector definition's
@@ -361,22 +397,57 @@ fn lazy_page(
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
 ) -> impl IntoView {
+    let args = StoredValue::new((connector, existing_account_id));
+    lazy_view(
+        std::sync::Arc::new(move || {
+            let (connector, existing) = args.get_value();
+            Box::pin(connector_page(connector, existing, on_back))
+        }),
+        Some(td_string!(crate::locale::use_locale(), loading_connector)),
+        on_back,
+    )
+}
+
+/// A part of the onboarding screens, from their chunk (the checklist, "Your connections",
+/// the list's header links). `quiet`: a header link shows nothing while it loads or when
+/// its code cannot be fetched.
+fn lazy_part(part: Part, quiet: bool) -> impl IntoView {
+    let loading = (!quiet).then(|| td_string!(crate::locale::use_locale(), loading_connectors));
+    lazy_view(
+        std::sync::Arc::new(move || Box::pin(onboarding_part(part))),
+        loading,
+        None,
+    )
+}
+
+/// Fetches a chunk and builds its view (one type for every chunk: one copy of the loader).
+type ChunkLoader = std::sync::Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<AnyView, ChunkError>>>> + Send + Sync,
+>;
+
+/// A view from a wasm chunk: "loading" (`loading`'s text) until `load` has fetched it; if
+/// it cannot be fetched, the network-error screen offers a retry (which fetches it again)
+/// and the way back (`on_back`). Without a loading text nothing shows until it is ready,
+/// nor when it fails.
+fn lazy_view(
+    load: ChunkLoader,
+    loading_text: Option<&'static str>,
+    on_back: Option<Callback<()>>,
+) -> impl IntoView {
     #[derive(Clone, Copy, PartialEq)]
     enum Stage {
         Loading,
         Failed,
         Ready,
     }
-    let locale = crate::locale::use_locale();
     let stage = RwSignal::new(Stage::Loading);
-    let args = StoredValue::new((connector, existing_account_id));
-    // The page, from its chunk: taken by the view once it is ready.
+    // The view, from its chunk: taken by the view once it is ready.
     let page = StoredValue::new_local(None::<AnyView>);
     let retry = view_task(move || {
         stage.set(Stage::Loading);
-        let (connector, existing) = args.get_value();
+        let fut = load();
         async move {
-            match connector_page(connector, existing, on_back).await {
+            match fut.await {
                 Ok(view) => {
                     page.set_value(Some(view));
                     stage.set(Stage::Ready);
@@ -385,10 +456,11 @@ fn lazy_page(
             }
         }
     });
-    move || match stage.get() {
-        Stage::Loading => loading(td!(locale, loading_connector)).into_any(),
-        Stage::Ready => page.try_update_value(Option::take).flatten().into_any(),
-        Stage::Failed => view! {
+    move || match (stage.get(), loading_text) {
+        (Stage::Ready, _) => page.try_update_value(Option::take).flatten().into_any(),
+        (_, None) => ().into_any(),
+        (Stage::Loading, Some(text)) => loading(text).into_any(),
+        (Stage::Failed, Some(_)) => view! {
             {on_back.map(|cb| view! { <BackButton on_back=cb /> })}
             <ErrorScreen error=api::ApiError::Network on_retry=retry />
         }
@@ -451,6 +523,13 @@ fn connector_page(
         }
         .into_any(),
     })
+}
+
+/// The split point of the onboarding screens (checklist, "Your connections", the list's
+/// header links): a chunk that only sessions of a backend with these extensions fetch.
+#[leptos::wasm_split::wasm_split(onboarding, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn onboarding_part(part: Part) -> Result<AnyView, ChunkError> {
+    Ok(crate::components::onboarding::view(part))
 }
 
 /// The host's theme, when the config has one (a plain auth link has none). The code that

@@ -224,3 +224,63 @@ impl Popup {
         }
     }
 }
+
+/// An RFC 3339 time as a date and time in `locale`'s words (`Intl.DateTimeFormat`, medium
+/// date and short time), in the browser's time zone. The text as given when the browser
+/// cannot read it (and natively, in tests).
+pub fn format_date_time(iso: &str, locale: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
+        if date.get_time().is_nan() {
+            return iso.to_owned();
+        }
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+        let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+        let locales = js_sys::Array::of1(&locale.into());
+        let format = js_sys::Intl::DateTimeFormat::new(&locales, &options).format();
+        format
+            .call1(&wasm_bindgen::JsValue::UNDEFINED, &date)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| iso.to_owned())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = locale;
+        iso.to_owned()
+    }
+}
+
+/// Whether the page is on screen (`document.visibilityState == "visible"`); `true` natively.
+pub fn page_visible() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    true
+}
+
+/// `encodeURIComponent`: a value for a `mailto:` query.
+pub fn encode_uri_component(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::encode_uri_component(s))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+}

@@ -35,6 +35,80 @@ pub enum HostEvent {
     Exit,
 }
 
+/// Extension: an event of the session's onboarding plan. Sent by the onboarding chunk only
+/// ([`emit_onboarding`]), so its wire shape is not part of the first screen's code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnboardingEvent {
+    /// A step of the plan turned `done` (`step`: its index).
+    StepCompleted {
+        step: u32,
+        provider: String,
+        account_id: String,
+    },
+    /// Every required step of the plan is done; the accounts that satisfy the done steps.
+    Completed { accounts: Vec<EventAccount> },
+}
+
+impl OnboardingEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            OnboardingEvent::StepCompleted { .. } => "STEP_COMPLETED",
+            OnboardingEvent::Completed { .. } => "ONBOARDING_COMPLETED",
+        }
+    }
+
+    /// The event as the loader receives it.
+    pub fn to_wire(&self, session_id: &str, timestamp: &str) -> OnboardingWireEvent {
+        let mut ev = OnboardingWireEvent {
+            name: self.name(),
+            session_id: session_id.to_string(),
+            timestamp: timestamp.to_string(),
+            step: None,
+            provider: None,
+            account_id: None,
+            accounts: None,
+        };
+        match self {
+            OnboardingEvent::StepCompleted {
+                step,
+                provider,
+                account_id,
+            } => {
+                ev.step = Some(*step);
+                ev.provider = Some(provider.clone());
+                ev.account_id = Some(account_id.clone());
+            }
+            OnboardingEvent::Completed { accounts } => ev.accounts = Some(accounts.clone()),
+        }
+        ev
+    }
+}
+
+/// An onboarding event on the wire: the fields of [`WireEvent`] it uses, and its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnboardingWireEvent {
+    pub name: &'static str,
+    pub session_id: String,
+    pub timestamp: String,
+    /// `STEP_COMPLETED`: the step's index in the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// `ONBOARDING_COMPLETED`: the accounts of the plan's done steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<EventAccount>>,
+}
+
+/// An account named by `ONBOARDING_COMPLETED`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventAccount {
+    pub id: String,
+    pub provider: String,
+}
+
 impl HostEvent {
     pub fn name(&self) -> &'static str {
         match self {
@@ -95,12 +169,12 @@ pub struct WireEvent {
 
 /// A message to the host: `{ source, type }`, with the event for `type: "event"`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Outgoing<'a> {
+pub struct Outgoing<'a, E = WireEvent> {
     pub source: &'static str,
     #[serde(rename = "type")]
     pub kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<&'a WireEvent>,
+    pub event: Option<&'a E>,
 }
 
 impl Outgoing<'_> {
@@ -267,6 +341,16 @@ mod browser {
 
     /// Sends an event to the host, when embedded; a no-op on the standalone page.
     pub fn emit(event: HostEvent) {
+        send(|session_id, timestamp| event.to_wire(session_id, timestamp));
+    }
+
+    /// Sends an onboarding event to the host, when embedded.
+    pub fn emit_onboarding(event: OnboardingEvent) {
+        send(|session_id, timestamp| event.to_wire(session_id, timestamp));
+    }
+
+    /// Posts the event `wire` makes of the session id and the time, when embedded.
+    fn send<W: Serialize>(wire: impl FnOnce(&str, &str) -> W) {
         let Some((origin, session_id)) = PARENT.with(|p| p.borrow().clone()) else {
             return;
         };
@@ -277,7 +361,7 @@ mod browser {
             .to_iso_string()
             .as_string()
             .unwrap_or_default();
-        let wire = event.to_wire(&session_id, &timestamp);
+        let wire = wire(&session_id, &timestamp);
         let msg = Outgoing {
             source: SOURCE,
             kind: "event",
@@ -301,7 +385,7 @@ mod browser {
     }
 
     /// Posts `msg` as a plain object (what `JSON.parse` would make of its JSON).
-    fn post(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_>) {
+    fn post<E: Serialize>(target: &web_sys::Window, origin: &str, msg: &Outgoing<'_, E>) {
         let plain = serde_wasm_bindgen::Serializer::json_compatible();
         if let Ok(value) = msg.serialize(&plain) {
             let _ = target.post_message(&value, origin);
@@ -322,7 +406,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{emit, handshake, is_embedded, request_close};
+pub use browser::{emit, emit_onboarding, handshake, is_embedded, request_close};
 
 /// The provider key of the connector on screen, for the events that name it.
 #[derive(Clone, Debug)]
@@ -338,6 +422,9 @@ pub fn selected_provider() -> String {
 /// Native builds have no host page.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn emit(_event: HostEvent) {}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn emit_onboarding(_event: OnboardingEvent) {}
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn request_close() {}
@@ -450,6 +537,30 @@ mod tests {
         assert_eq!(json["source"], "linkhub");
         assert_eq!(json["type"], "event");
         assert_eq!(json["event"]["name"], "SUCCESS");
+        let step = OnboardingEvent::StepCompleted {
+            step: 2,
+            provider: "oneflow".into(),
+            account_id: "acc_3".into(),
+        }
+        .to_wire("s1", "t");
+        let json = serde_json::to_value(&step).expect("serializes");
+        assert_eq!(json["name"], "STEP_COMPLETED");
+        assert_eq!(json["step"], 2);
+        assert_eq!(json["account_id"], "acc_3");
+        assert!(json.get("accounts").is_none());
+        let done = OnboardingEvent::Completed {
+            accounts: vec![EventAccount {
+                id: "acc_3".into(),
+                provider: "oneflow".into(),
+            }],
+        }
+        .to_wire("s1", "t");
+        let json = serde_json::to_value(&done).expect("serializes");
+        assert_eq!(json["name"], "ONBOARDING_COMPLETED");
+        assert_eq!(
+            json["accounts"],
+            serde_json::json!([{ "id": "acc_3", "provider": "oneflow" }])
+        );
         let ready = serde_json::to_value(Outgoing::plain("ready")).expect("serializes");
         assert_eq!(
             ready,

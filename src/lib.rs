@@ -23,6 +23,7 @@ pub mod config;
 pub mod form;
 pub mod host;
 pub mod locale;
+pub mod nav;
 pub mod text;
 pub mod theme;
 

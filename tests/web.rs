@@ -572,3 +572,263 @@ async fn text_from_outside_is_isolated_in_its_own_direction() {
     assert_eq!(text(&root, "#lh-form-heading bdi"), "Zendesk");
     root.remove();
 }
+
+// ---- Onboarding (extension): the checklist and the confirmation dialog ----
+
+use linkhub::components::checklist::ChecklistView;
+use linkhub::components::confirm_dialog::ConfirmDialog;
+use linkhub_protocol::onboarding::{OnboardingProgress, StepProgress, StepState};
+
+fn step(
+    index: u32,
+    provider: Option<&str>,
+    category: Option<&str>,
+    state: StepState,
+) -> StepProgress {
+    StepProgress {
+        index,
+        provider: provider.map(String::from),
+        category: category.map(String::from),
+        optional: false,
+        label: None,
+        state,
+        account_id: None,
+        account_provider: None,
+        account_name: None,
+        handoff_expires_at: None,
+    }
+}
+
+/// A five-step plan with one step in each state.
+fn plan() -> OnboardingProgress {
+    let mut hris = step(0, None, Some("hris"), StepState::Done);
+    hris.account_id = Some("acc_1".into());
+    hris.account_provider = Some("bamboohr".into());
+    hris.account_name = Some("BambooHR (Acme)".into());
+    let mut dagster = step(1, Some("dagster"), None, StepState::NeedsAttention);
+    dagster.account_id = Some("acc_2".into());
+    dagster.account_name = Some("Dagster".into());
+    let mut oneflow = step(2, Some("oneflow"), None, StepState::Todo);
+    oneflow.optional = true;
+    oneflow.label = Some("Your contract tool".into());
+    let mut skipped = step(3, Some("slack"), None, StepState::Skipped);
+    skipped.optional = true;
+    let mut handed = step(4, Some("greenhouse"), None, StepState::HandedOff);
+    handed.handoff_expires_at = Some("2030-01-02T03:04:05Z".into());
+    OnboardingProgress {
+        plan_id: "plan_1".into(),
+        steps: vec![hris, dagster, oneflow, skipped, handed],
+        done: 1,
+        total: 5,
+        completed: false,
+        completed_at: None,
+    }
+}
+
+type Progress = RwSignal<Option<Result<OnboardingProgress, linkhub::api::ApiError>>>;
+
+fn mount_checklist(progress: Progress) -> web_sys::HtmlElement {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <ChecklistView progress=progress on_reload=Callback::new(|()| {}) />
+            </I18nContextProvider>
+        }
+    });
+    handle.forget();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn the_checklist_shows_each_step_s_state_and_the_next_step_s_primary_button() {
+    let progress: Progress = RwSignal::new(None);
+    let root = mount_checklist(progress);
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=onb-progress]"),
+        "",
+        "nothing counted while loading"
+    );
+    assert!(
+        root.query_selector(".lh-hub__loading")
+            .expect("query")
+            .is_some()
+    );
+
+    progress.set(Some(Ok(plan())));
+    leptos::task::tick().await;
+    let live = el(&root, "[data-testid=onb-progress]");
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(live.text_content().as_deref(), Some("1 of 5 connected"));
+    let states: Vec<String> = (0..5)
+        .map(|i| attr(&root, &format!("#lh-step-{i}"), "data-state").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        states,
+        ["done", "needs_attention", "todo", "skipped", "handed_off"]
+    );
+    // A category step is named after its category; the account that satisfies it is named.
+    assert!(
+        text(&root, "#lh-step-0").contains("HR"),
+        "{}",
+        text(&root, "#lh-step-0")
+    );
+    assert!(text(&root, "#lh-step-0").contains("Connected as BambooHR (Acme)"));
+    assert!(
+        root.query_selector("#lh-step-0-action")
+            .expect("query")
+            .is_none(),
+        "a done step has nothing to do"
+    );
+    // The next step is the first to do or to fix: its button is the primary one, and only it.
+    assert_eq!(text(&root, "#lh-step-1-action"), "Reconnect");
+    assert!(
+        el(&root, "#lh-step-1-action")
+            .class_name()
+            .contains("lh-button--primary")
+    );
+    assert_eq!(
+        root.query_selector_all(".lh-checklist__steps .lh-button--primary")
+            .expect("query")
+            .length(),
+        1
+    );
+    // Labels win; optional steps can be skipped, and skipped ones taken up again.
+    assert_eq!(
+        text(&root, "#lh-step-2-action"),
+        "Connect Your contract tool"
+    );
+    assert!(text(&root, "#lh-step-2").contains("(optional)"));
+    assert_eq!(text(&root, "#lh-step-2-skip"), "Skip");
+    assert_eq!(text(&root, "#lh-step-3-action"), "Take up again");
+    assert!(
+        root.query_selector("#lh-step-3-skip")
+            .expect("query")
+            .is_none()
+    );
+    assert!(text(&root, "#lh-step-4").contains("Waiting for a colleague"));
+    assert!(text(&root, "#lh-step-4").contains("The link sent works until"));
+    assert!(root.query_selector("#lh-all-set").expect("query").is_none());
+
+    // Everything required done: "All set", and the count changes in the same live region.
+    let mut done = plan();
+    for s in &mut done.steps {
+        if !s.optional {
+            s.state = StepState::Done;
+            s.account_id = Some(format!("acc_{}", s.index));
+        }
+    }
+    done.done = 3;
+    done.completed = true;
+    progress.set(Some(Ok(done)));
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "#lh-all-set"), "All set");
+    assert_eq!(
+        text(&root, "[data-testid=onb-progress]"),
+        "3 of 5 connected"
+    );
+    assert_eq!(
+        root.query_selector_all(".lh-checklist__steps .lh-button--primary")
+            .expect("query")
+            .length(),
+        0,
+        "no next step once all set"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_confirmation_dialog_is_modal_opens_on_cancel_and_reports_how_it_closed() {
+    let open = RwSignal::new(false);
+    let confirmed = RwSignal::new(0);
+    let cancelled = RwSignal::new(0);
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <I18nContextProvider>
+                <ConfirmDialog
+                    open=open
+                    title="Disconnect Dagster?".to_string()
+                    body="The app will no longer use it.".to_string()
+                    confirm="Disconnect"
+                    on_confirm=Callback::new(move |()| confirmed.update(|n| *n += 1))
+                    on_cancel=Callback::new(move |()| {
+                        cancelled.update(|n| *n += 1);
+                        open.set(false);
+                    })
+                />
+            </I18nContextProvider>
+        }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    let dialog: web_sys::HtmlDialogElement = el(&root, "dialog").dyn_into().expect("a dialog");
+    assert!(!dialog.open());
+
+    open.set(true);
+    leptos::task::tick().await;
+    assert!(dialog.open(), "shown");
+    assert!(
+        dialog.matches(":modal").expect("matches"),
+        "as a modal (focus stays inside)"
+    );
+    assert_eq!(
+        dialog.get_attribute("aria-labelledby").as_deref(),
+        Some("lh-dialog-title")
+    );
+    let active = document().active_element().expect("focus");
+    assert_eq!(
+        active.text_content().as_deref(),
+        Some("Cancel"),
+        "opens on the harmless choice"
+    );
+
+    // Confirm reports, and leaves closing to the caller.
+    let buttons = dialog.query_selector_all("button").expect("query");
+    let confirm: web_sys::HtmlElement = buttons
+        .item(1)
+        .expect("confirm")
+        .dyn_into()
+        .expect("button");
+    confirm.click();
+    assert_eq!(confirmed.get_untracked(), 1);
+    assert!(dialog.open());
+
+    // The browser closing it (as Escape does) counts as cancelling.
+    dialog.close();
+    // `close` is a task of its own.
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
+    }))
+    .await
+    .expect("timer");
+    assert_eq!(cancelled.get_untracked(), 1);
+    assert!(!open.get_untracked());
+
+    // Cancel closes it too.
+    open.set(true);
+    leptos::task::tick().await;
+    assert!(dialog.open());
+    let cancel: web_sys::HtmlElement = buttons.item(0).expect("cancel").dyn_into().expect("button");
+    cancel.click();
+    leptos::task::tick().await;
+    assert_eq!(cancelled.get_untracked(), 2);
+    assert!(!dialog.open(), "closed");
+
+    // Escape cancels the dialog and is marked handled, so an embedded hub stays open.
+    open.set(true);
+    leptos::task::tick().await;
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let esc =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    dialog.dispatch_event(&esc).expect("dispatch");
+    leptos::task::tick().await;
+    assert!(esc.default_prevented(), "handled");
+    assert_eq!(cancelled.get_untracked(), 3);
+    assert!(!dialog.open(), "closed by Escape");
+}

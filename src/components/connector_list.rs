@@ -132,6 +132,9 @@ pub fn ConnectorList(
     /// Called with the connector the user picked (click, or Enter/Space on its button).
     #[prop(optional, into)]
     on_select: Option<Callback<ConnectorSummary>>,
+    /// The category filter (`""`: all), when the hub sets it too (a checklist's category step).
+    #[prop(optional)]
+    category: Option<RwSignal<String>>,
 ) -> impl IntoView {
     // The list is written once in the hub's language, which is set before the connectors
     // arrive and does not change while the hub is open: no text of it is reactive.
@@ -148,7 +151,7 @@ pub fn ConnectorList(
         .collect();
     let all = StoredValue::new(all);
     let (query, set_query) = signal(String::new());
-    let (category, set_category) = signal(String::new());
+    let category = category.unwrap_or_else(|| RwSignal::new(String::new()));
     let (limit, set_limit) = signal(PAGE);
     // (shown, how many match in all)
     let visible = Memo::new(move |_| {
@@ -197,8 +200,9 @@ pub fn ConnectorList(
                     class="lh-input"
                     on:change=move |ev| {
                         set_limit.set(PAGE);
-                        set_category.set(event_target_value(&ev));
+                        category.set(event_target_value(&ev));
                     }
+                    prop:value=category
                 >
                     <option value="">{td_string!(locale, category_all)}</option>
                     {cats

@@ -31,6 +31,10 @@ pub fn SuccessScreen(
         account_id: id.clone(),
         provider: crate::host::selected_provider(),
     });
+    // With a plan (or after a reconnect from "Your connections") the hub goes back there.
+    if let Some(nav) = crate::nav::use_nav() {
+        nav.linked();
+    }
     let provider2 = provider.clone();
     let heading = NodeRef::<leptos::html::H3>::new();
     // The form is gone: focus the result's heading.

@@ -328,6 +328,7 @@ fn chunk_role(path: &str) -> &'static str {
         Some("split_connector_page") => "connector page, prefetched after the list",
         Some("split_embed_handshake") => "embedded only: reads the host's options",
         Some("split_host_theme") => "only with a host theme: applies it",
+        Some("split_onboarding") => "only with onboarding extensions: checklist, connections",
         Some(n) if n.starts_with("chunk_") => "code the chunks share",
         _ => "",
     }
