@@ -27,8 +27,10 @@ cargo xtask bench server [--postgres] [--clients 32] [--duration 10] [--warmup 1
                          [--retry-every 4] [--threads 1] [--timeout 10]
     concurrent end users against the release build of the server on loopback; every option
     but --postgres goes to linkhub-bench (`target/release/linkhub-bench --help`)
-cargo xtask bench widget [--loads 10]
-    the release widget served by the real server, in headless Chromium";
+cargo xtask bench widget [--loads 10] [--profiles loopback,mobile] [--no-stackone] [--no-synthetic]
+    the release widget served by the real server, beside StackOne's @stackone/hub web component
+    against the same server, in headless Chromium on loopback and a mobile profile (CDP);
+    with the size budgets and a twiggy breakdown of each wasm file";
 
 pub fn bench(args: &[String]) -> Result {
     match args.split_first() {

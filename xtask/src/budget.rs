@@ -39,6 +39,26 @@ pub const BUDGETS: &[(&str, u64)] = &[
     ("linkhub.js", 2574), // 2499
 ];
 
+/// The files a user who opens a deep link (a session with `provider`, the host's "Connect
+/// Dagster" button) downloads before the linking form is there: the page, its styles and
+/// scripts, the first screen's wasm, the connector page's chunk and the chunks it shares
+/// with others (as `__wasm_split.js` loads them: see [`connector_page_chunks`]).
+pub const DEEP_LINK_PATH: &[&str] = &[
+    "index.html",
+    "hub.css",
+    "pkg/linkhub.js",
+    "pkg/__wasm_split.js",
+    "pkg/boot.js",
+    "pkg/linkhub_bg.wasm",
+    "pkg/split_connector_page.wasm",
+    "pkg/chunk_4.wasm",
+    "pkg/chunk_5.wasm",
+    "pkg/chunk_6.wasm",
+];
+
+/// Gzip bytes the files of [`DEEP_LINK_PATH`] may take together.
+pub const DEEP_LINK_BUDGET: (&str, u64) = ("deep link → form (total)", 0);
+
 /// The margin over the measured size that [`budget_for`] gives, in percent.
 pub const MARGIN_PERCENT: u64 = 3;
 
@@ -155,15 +175,87 @@ pub fn widget_files(dist: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// The chunks `__wasm_split.js` loads with the connector page's (`chunk_N.wasm` as
+/// `pkg/chunk_N.wasm`), read from wasm-split-cli's loader before it is minified:
+///
+/// ```text
+/// export const __wasm_split_load_connector_page = wrapAsyncCb(makeLoad(() => {
+///     const src = fetch(new URL("./split_connector_page.wasm", import.meta.url));
+///     …
+/// }
+/// , [__chunk_4, __chunk_5, __chunk_6]));
+/// ```
+///
+/// `None` when the loader has no such export or no list after it.
+pub fn connector_page_chunks(loader: &str) -> Option<Vec<String>> {
+    let start = loader.find("export const __wasm_split_load_connector_page")?;
+    let rest = &loader[start..];
+    let list = &rest[rest.find(", [")? + 3..];
+    let list = &list[..list.find(']')?];
+    Some(
+        list.split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| format!("pkg/{}.wasm", c.trim_start_matches("__")))
+            .collect(),
+    )
+}
+
+/// The [`DEEP_LINK_PATH`] line: the sum of its files' gzip bytes against
+/// [`DEEP_LINK_BUDGET`]; no size (a failed line) when a file is missing, or when `loader`
+/// (the unminified `__wasm_split.js`, if at hand) loads other chunks with the connector
+/// page than the path names.
+pub fn deep_link_line(lines: &[Line], loader: Option<&str>) -> (Line, Option<String>) {
+    let (name, budget) = DEEP_LINK_BUDGET;
+    let mut total = Some(0u64);
+    let mut problem = None;
+    for file in DEEP_LINK_PATH {
+        match lines.iter().find(|l| l.file == *file).and_then(|l| l.gzip) {
+            Some(gz) => total = total.map(|t| t + gz),
+            None => {
+                total = None;
+                problem = Some(format!("{file} of DEEP_LINK_PATH is not in dist/"));
+            }
+        }
+    }
+    if let Some(chunks) = loader.and_then(connector_page_chunks) {
+        let named: Vec<&str> = DEEP_LINK_PATH
+            .iter()
+            .copied()
+            .filter(|f| f.starts_with("pkg/chunk_"))
+            .collect();
+        if chunks.iter().map(String::as_str).ne(named.iter().copied()) {
+            total = None;
+            problem = Some(format!(
+                "the connector page loads {chunks:?} but DEEP_LINK_PATH names {named:?}: update it"
+            ));
+        }
+    }
+    let line = Line {
+        file: name.to_string(),
+        gzip: total,
+        budget: Some(budget),
+    };
+    (line, problem)
+}
+
 /// Measures `dist/`, prints the budget table (file, gzip bytes, budget, ok/over) and returns
-/// its lines; [`Line::ok`] tells which passed.
+/// its lines, the deep link's total last; [`Line::ok`] tells which passed.
 pub fn report(dist: &Path) -> Result<Vec<Line>> {
     let mut measured = Vec::new();
     for file in widget_files(dist)? {
         let (_, gz) = sizes(&dist.join(&file))?;
         measured.push((file, gz));
     }
-    let lines = check(&measured, BUDGETS);
+    let mut lines = check(&measured, BUDGETS);
+    let loader =
+        std::fs::read_to_string(crate::build::target_dir().join("widget/split/__wasm_split.js"))
+            .ok();
+    let (deep, problem) = deep_link_line(&lines, loader.as_deref());
+    if let Some(problem) = problem {
+        println!("  {problem}");
+    }
+    lines.push(deep);
     println!("\nSize budgets (gzip bytes per file; xtask/src/budget.rs):");
     println!("  {:<34} {:>10} {:>10}  verdict", "file", "gzip", "budget");
     let show = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
@@ -246,6 +338,57 @@ mod tests {
         assert!(!new.ok());
         assert_eq!(new.budget, None);
         assert!(new.verdict().starts_with("NO BUDGET"));
+    }
+
+    const LOADER: &str = r#"
+export const __wasm_split_load_embed_handshake = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_embed_handshake.wasm", import.meta.url));
+}
+, [__chunk_4, __chunk_5, __chunk_7]));
+export const __wasm_split_load_connector_page = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_connector_page.wasm", import.meta.url));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_4, __chunk_5, __chunk_6]));
+"#;
+
+    #[test]
+    fn the_connector_pages_chunks_are_read_from_the_loader() {
+        assert_eq!(
+            connector_page_chunks(LOADER).expect("a list"),
+            ["pkg/chunk_4.wasm", "pkg/chunk_5.wasm", "pkg/chunk_6.wasm"]
+        );
+        assert_eq!(connector_page_chunks("export const x = 1;"), None);
+    }
+
+    #[test]
+    fn the_deep_link_total_sums_its_files_and_fails_on_a_missing_one_or_another_chunk() {
+        let all: Vec<Line> = DEEP_LINK_PATH
+            .iter()
+            .map(|f| Line {
+                file: (*f).to_string(),
+                gzip: Some(10),
+                budget: Some(10),
+            })
+            .collect();
+        let (line, problem) = deep_link_line(&all, Some(LOADER));
+        assert_eq!(line.gzip, Some(10 * DEEP_LINK_PATH.len() as u64));
+        assert_eq!(problem, None);
+        assert_eq!(line.ok(), line.gzip <= Some(DEEP_LINK_BUDGET.1));
+
+        let missing: Vec<Line> = all
+            .iter()
+            .filter(|l| l.file != "pkg/split_connector_page.wasm")
+            .cloned()
+            .collect();
+        let (line, problem) = deep_link_line(&missing, None);
+        assert!(!line.ok());
+        assert!(problem.is_some_and(|p| p.contains("split_connector_page")));
+
+        let other = LOADER.replace("__chunk_6]", "__chunk_7]");
+        let (line, problem) = deep_link_line(&all, Some(&other));
+        assert!(!line.ok());
+        assert!(problem.is_some_and(|p| p.contains("chunk_7")));
     }
 
     #[test]
