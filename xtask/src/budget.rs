@@ -18,22 +18,24 @@ use crate::util::{Result, sizes};
 /// in the comment, budget = measured × 1.03, rounded up. Moved the same day, on purpose, by
 /// the features that grew the first screen: the API base URL option and its CSP refusal
 /// screen (six languages), bidi controls stripped from answers, the session's scopes, long
-/// words wrapping (CSS), and `baseUrl` in the loader.
+/// words wrapping (CSS), and `baseUrl` in the loader; then set again from the build where
+/// no module reads JSON with serde_json any more (the connector page chunk 14 KB smaller;
+/// the first screen over its old budget by the onboarding types of `HubSettings`).
 pub const BUDGETS: &[(&str, u64)] = &[
     // The auth link's first screen.
-    ("index.html", 872),             // 846
+    ("index.html", 876),             // 850
     ("hub.css", 4393),               // 4265
-    ("pkg/linkhub.js", 4294),        // 4168
+    ("pkg/linkhub.js", 4341),        // 4214
     ("pkg/__wasm_split.js", 529),    // 513
     ("pkg/boot.js", 126),            // 122 (starts the wasm; no inline script, for static hosts)
-    ("pkg/linkhub_bg.wasm", 107414), // 104285
+    ("pkg/linkhub_bg.wasm", 117519), // 114096 (113778 at ed9cfcc: the onboarding fields of HubSettings)
     // Chunks, fetched when needed (numbered by wasm-split-cli, the same on every build).
-    ("pkg/split_connector_page.wasm", 187952), // 182477
-    ("pkg/split_embed_handshake.wasm", 6282),  // 6099
-    ("pkg/split_host_theme.wasm", 6398),       // 6211
-    ("pkg/chunk_4.wasm", 8941),                // 8680
-    ("pkg/chunk_5.wasm", 288),                 // 279
-    ("pkg/chunk_6.wasm", 652),                 // 633
+    ("pkg/split_connector_page.wasm", 172427), // 167404 (181457 with serde_json reading its answers)
+    ("pkg/split_embed_handshake.wasm", 4820),  // 4679
+    ("pkg/split_host_theme.wasm", 6248),       // 6066
+    ("pkg/chunk_4.wasm", 4345),                // 4218
+    ("pkg/chunk_5.wasm", 227),                 // 220
+    ("pkg/chunk_6.wasm", 593),                 // 575
     ("pkg/chunk_7.wasm", 345),                 // 334
     // The embedding loader host pages include.
     ("linkhub.js", 2574), // 2499
@@ -56,8 +58,11 @@ pub const DEEP_LINK_PATH: &[&str] = &[
     "pkg/chunk_6.wasm",
 ];
 
-/// Gzip bytes the files of [`DEEP_LINK_PATH`] may take together.
-pub const DEEP_LINK_BUDGET: (&str, u64) = ("deep link → form (total)", 0);
+/// Gzip bytes the files of [`DEEP_LINK_PATH`] may take together: measured 296477 B on
+/// 2026-12-06 (rustc 1.95.0), + 1% (tighter than a file's margin: it is the figure users
+/// pay). The goal is 165 KB (Nango's whole connect UI): see the bench's breakdown for what
+/// stands in the way.
+pub const DEEP_LINK_BUDGET: (&str, u64) = ("deep link → form (total)", 299442);
 
 /// The margin over the measured size that [`budget_for`] gives, in percent.
 pub const MARGIN_PERCENT: u64 = 3;
