@@ -452,7 +452,15 @@ fn breakdown(dist: &Path) -> Result {
             .arg(&source)
             .arg("-o")
             .arg(&optimised))?;
-        let csv = crate::util::output(cmd("twiggy").args(["top", "-f", "csv"]).arg(&optimised))?;
+        // twiggy refuses a module without code (a chunk of shared data only).
+        let csv =
+            match crate::util::output(cmd("twiggy").args(["top", "-f", "csv"]).arg(&optimised)) {
+                Ok(csv) => csv,
+                Err(e) => {
+                    println!("\n{name}: twiggy could not read it ({e})");
+                    continue;
+                }
+            };
         // The name section is only in the named copy: what ships is the rest.
         let items: Vec<(String, u64)> = parse_twiggy_csv(&csv)
             .into_iter()
