@@ -261,7 +261,10 @@ function pathProbe() {
   };
   const frame = () => {
     const now = performance.now();
-    if (P.listAt === null && P.mode !== 'deep-done') {
+    // A deep link's page that already shows the form is not a list (its text may name the
+    // connector too).
+    if (P.mode === 'deep' && P.listAt === null && walk(document, isToken)) P.mode = 'deep-form';
+    if (P.listAt === null && P.mode !== 'deep-done' && P.mode !== 'deep-form') {
       const entry = walk(document, isEntry);
       if (entry) {
         P.entry = entry;
@@ -269,7 +272,7 @@ function pathProbe() {
         if (P.mode === 'now' || P.mode === 'deep') P.click();
       }
     }
-    if (P.formAt === null && (P.mode === 'deep' || P.clickAt !== null)) {
+    if (P.formAt === null && (P.mode === 'deep' || P.mode === 'deep-form' || P.clickAt !== null)) {
       const input = walk(document, isToken);
       if (input) {
         input.focus();
