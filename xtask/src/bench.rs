@@ -346,6 +346,7 @@ fn widget(args: &[String]) -> Result {
     crate::setup::setup()?;
     let dist = build::widget()?;
     crate::test::size_report(&dist)?;
+    crate::budget::report(&dist)?;
     breakdown(&dist)?;
     // The optimised build serves the pages: a dev-profile server spends hundreds of
     // milliseconds compressing the wasm, which is not the widget's time.
