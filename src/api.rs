@@ -148,8 +148,7 @@ impl FieldMessages {
             #[serde(default)]
             fields: Option<BTreeMap<String, String>>,
         }
-        serde_json::from_str::<Fields>(&self.0)
-            .ok()
+        decode::<Fields>(&self.0)
             .and_then(|f| f.fields)
             .unwrap_or_default()
     }
@@ -176,7 +175,10 @@ impl Method {
 }
 
 /// One call to the Hub API: `path` is relative to the config's base URL, `body` is JSON.
-/// The answer is read with serde_json (the connector page's answers, which are large).
+/// The answer is read by the browser's `JSON.parse` and mapped onto `T` by
+/// serde-wasm-bindgen ([`decode`]), as the first screen's are: no wasm module of the widget
+/// carries a JSON parser. (serde_json's parser, monomorphised for every type of a
+/// connector's definition, was a quarter of the connector page's chunk.)
 pub async fn request<T: DeserializeOwned>(
     cfg: &HubConfig,
     method: Method,
@@ -186,16 +188,29 @@ pub async fn request<T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     let text = send(cfg, method, path, body, idempotency_key).await?;
     let text = if text.is_empty() { "null" } else { &text };
-    serde_json::from_str(text).map_err(|_| ApiError::Decode)
+    decode(text).ok_or(ApiError::Decode)
 }
 
-/// A `GET` whose small answer is read by the browser's `JSON.parse` and mapped onto `T` by
-/// serde-wasm-bindgen ([`decode`]): the first screen's two requests, so that its wasm
-/// carries no JSON parser (serde_json, with its number formatting, stays in the connector
-/// page's chunk).
+/// A `GET` of the first screen (the same reading as [`request`], one copy per answer type).
 async fn get_small<T: DeserializeOwned>(cfg: &HubConfig, path: &str) -> Result<T, ApiError> {
-    let text = send(cfg, Method::Get, path, None, None).await?;
-    decode(&text).ok_or(ApiError::Decode)
+    request(cfg, Method::Get, path, None, None).await
+}
+
+/// `value` as JSON text, as a request body (or an idempotency key's input). In the browser
+/// serde-wasm-bindgen makes a plain object of it and the browser's `JSON.stringify` writes
+/// it, so no serde_json serializer (and its number formatting) is in the wasm; natively
+/// (tests) serde_json does the same.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let plain = serde_wasm_bindgen::Serializer::json_compatible();
+        let value = value.serialize(&plain).ok()?;
+        js_sys::JSON::stringify(&value).ok()?.as_string()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        serde_json::to_string(value).ok()
+    }
 }
 
 /// The request itself: the answer's text on a 2xx status, else the error it describes.
@@ -215,8 +230,7 @@ async fn send(
         return Err(ApiError::Refused(String::new()));
     }
     let window = web_sys::window().ok_or(ApiError::Network)?;
-    let cross_origin = !cfg.base_url.is_empty()
-        && window.location().origin().ok().as_deref() != Some(cfg.api_origin());
+    let cross_origin = cross_origin(cfg);
     if cross_origin {
         csp::watch(&window);
     }
@@ -274,6 +288,23 @@ async fn send(
         return Err(ApiError::from_response(status, &text));
     }
     Ok(text)
+}
+
+/// Whether the API is on another origin than the hub's page: a backend that may be
+/// StackOne's, which is sent nothing StackOne's own client does not send.
+fn cross_origin(cfg: &HubConfig) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        !cfg.base_url.is_empty()
+            && web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .as_deref()
+                != Some(cfg.api_origin())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        !cfg.base_url.is_empty()
+    }
 }
 
 /// Requests the page's Content-Security-Policy refused (`connect-src`), told apart from a
@@ -481,9 +512,28 @@ pub async fn create_handoff(cfg: &HubConfig, provider: &str) -> Result<Handoff, 
 pub async fn connector(
     cfg: &HubConfig,
     integration_id: &str,
+    lang: &str,
 ) -> Result<linkhub_protocol::hub::ConnectorDetail, ApiError> {
+    request(
+        cfg,
+        Method::Get,
+        &connector_path(cfg, integration_id, lang),
+        None,
+        None,
+    )
+    .await
+}
+
+/// The path of a connector's answer: with `?lang=` (linkhub's extension: only the hub
+/// language's translations, a third of the bytes of a catalog connector's answer) when the
+/// API is the hub's own origin; plain to another backend, which may be StackOne's.
+fn connector_path(cfg: &HubConfig, integration_id: &str, lang: &str) -> String {
     let path = format!("/hub/connectors/{}", encode_segment(integration_id));
-    request(cfg, Method::Get, &path, None, None).await
+    if cross_origin(cfg) || lang.is_empty() {
+        path
+    } else {
+        format!("{path}?lang={}", encode_segment(lang))
+    }
 }
 
 /// `GET /hub/accounts/{id}`: the account being edited (secrets redacted).
@@ -498,7 +548,7 @@ pub async fn create_account(
     body: &CreateAccountRequest,
     idempotency_key: &str,
 ) -> Result<CreatedAccount, ApiError> {
-    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let body = to_json(body).ok_or(ApiError::Decode)?;
     request(
         cfg,
         Method::Post,
@@ -515,7 +565,7 @@ pub async fn update_account(
     id: &str,
     body: &CreateAccountRequest,
 ) -> Result<HubAccount, ApiError> {
-    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let body = to_json(body).ok_or(ApiError::Decode)?;
     let path = format!("/hub/accounts/{}", encode_segment(id));
     request(cfg, Method::Patch, &path, Some(body), None).await
 }
@@ -529,7 +579,7 @@ pub async fn create_attempt(
         token: Some(cfg.token.clone().into()),
         integration_id: Some(integration_id.to_owned()),
     };
-    let body = serde_json::to_string(&body).map_err(|_| ApiError::Decode)?;
+    let body = to_json(&body).ok_or(ApiError::Decode)?;
     request(
         cfg,
         Method::Post,
@@ -547,9 +597,11 @@ pub async fn attempt(cfg: &HubConfig, id: &str) -> Result<ConnectionAttempt, Api
 }
 
 /// `DELETE /hub/connection_attempts/{id}`: the user gave up on this attempt.
-pub async fn cancel_attempt(cfg: &HubConfig, id: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn cancel_attempt(cfg: &HubConfig, id: &str) -> Result<(), ApiError> {
     let path = format!("/hub/connection_attempts/{}", encode_segment(id));
-    request(cfg, Method::Delete, &path, None, None).await
+    request::<serde::de::IgnoredAny>(cfg, Method::Delete, &path, None, None)
+        .await
+        .map(|_| ())
 }
 
 /// Percent-encodes a path segment or query value (everything but unreserved characters).
@@ -568,6 +620,26 @@ pub fn encode_segment(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_connector_is_asked_in_the_hub_language_only_of_its_own_backend() {
+        let own = HubConfig::default();
+        assert_eq!(
+            connector_path(&own, "dagster", "fr"),
+            "/hub/connectors/dagster?lang=fr"
+        );
+        assert_eq!(connector_path(&own, "a b", ""), "/hub/connectors/a%20b");
+        // Another origin may be StackOne's backend: it gets the request StackOne's client
+        // sends.
+        let other = HubConfig {
+            base_url: "https://api.stackone.com".into(),
+            ..HubConfig::default()
+        };
+        assert_eq!(
+            connector_path(&other, "dagster", "fr"),
+            "/hub/connectors/dagster"
+        );
+    }
 
     #[test]
     fn sorts_errors_by_status() {

@@ -96,10 +96,7 @@ pub async fn sleep_or_oauth_callback(ms: i32, origin: &str, attempt_id: &str) {
                 if ev.origin() != origin {
                     return;
                 }
-                let data = js_sys::JSON::stringify(&ev.data())
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
+                let data = serde_wasm_bindgen::from_value::<serde_json::Value>(ev.data()).ok();
                 if data.is_some_and(|d| is_oauth_callback(&d, &attempt_id))
                     && let Some(resolve) = resolver.borrow().as_ref()
                 {

@@ -38,7 +38,7 @@ pub fn ConnectorPage(
         let id = integration_id.clone();
         let account_id = existing_account_id.clone();
         async move {
-            let mut loaded = load(&cfg, &id, account_id.as_deref()).await;
+            let mut loaded = load(&cfg, &id, account_id.as_deref(), locale.as_str()).await;
             // The connector's own text (labels, descriptions, its validation messages) in
             // the widget's language where the catalog has it; English otherwise.
             if let Ok((detail, _)) = &mut loaded {
@@ -119,8 +119,9 @@ async fn load(
     cfg: &crate::config::HubConfig,
     integration_id: &str,
     account_id: Option<&str>,
+    lang: &str,
 ) -> Result<(ConnectorDetail, Option<HubAccount>), ApiError> {
-    let detail = api::connector(cfg, integration_id).await?;
+    let detail = api::connector(cfg, integration_id, lang).await?;
     let account = match account_id {
         Some(id) => Some(api::account(cfg, id).await?)
             .filter(|a| a.integration_id == integration_id || a.provider == detail.config.key),

@@ -112,7 +112,7 @@ pub fn LinkingForm(
                     updated: true,
                 }),
                 None => {
-                    let json = serde_json::to_string(&body).unwrap_or_default();
+                    let json = api::to_json(&body).unwrap_or_default();
                     let key = keys
                         .try_update_value(|k| k.key_for(&json, browser::random_key))
                         .unwrap_or_else(browser::random_key);

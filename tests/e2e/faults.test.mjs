@@ -138,7 +138,7 @@ test('a slow first answer shows the loading state, then the list', async () => {
 for (const fault of Object.keys(FAULTS)) {
   test(`GET /hub/connectors/{id} fails (${fault}): the page says so${fault === '401' ? '' : ', a retry shows the form, and the search is kept'}`, async () => {
     const { page, context, session } = await open(`owner-detail-${fault}`);
-    await failOnce(page, '**/hub/connectors/dagster', 'GET', fault);
+    await failOnce(page, '**/hub/connectors/dagster*', 'GET', fault);
     await page.goto(session.auth_link_url);
     await page.getByRole('searchbox').fill('dag');
     await page.getByRole('button', { name: /Dagster/ }).click();
@@ -159,7 +159,7 @@ for (const fault of Object.keys(FAULTS)) {
 
 test('a slow connector answer shows the loading state, then the form', async () => {
   const { page, context, session } = await open('owner-detail-slow', 'dagster');
-  await slow(page, '**/hub/connectors/dagster', 'GET', 2_500);
+  await slow(page, '**/hub/connectors/dagster*', 'GET', 2_500);
   await page.goto(session.auth_link_url);
   await page.getByText('Loading the connector…').waitFor();
   await field(page, 'User Token').waitFor({ timeout: 15_000 });

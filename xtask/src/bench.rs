@@ -31,8 +31,10 @@ cargo xtask bench server [--postgres] [--drain 5000] [--clients 32] [--duration 
     webhook outbox's drain rate: --drain N accounts' account.created to a loopback receiver
     on a fresh server (0: skip); every other option but --postgres goes to linkhub-bench
     (`target/release/linkhub-bench --help`)
-cargo xtask bench widget [--loads 10]
-    the release widget served by the real server, in headless Chromium";
+cargo xtask bench widget [--loads 10] [--profiles loopback,mobile] [--no-stackone] [--no-synthetic]
+    the release widget served by the real server, beside StackOne's @stackone/hub web component
+    against the same server, in headless Chromium on loopback and a mobile profile (CDP);
+    with the size budgets and a twiggy breakdown of each wasm file";
 
 pub fn bench(args: &[String]) -> Result {
     match args.split_first() {
@@ -444,6 +446,8 @@ fn widget(args: &[String]) -> Result {
     crate::setup::setup()?;
     let dist = build::widget()?;
     crate::test::size_report(&dist)?;
+    crate::budget::report(&dist)?;
+    breakdown(&dist)?;
     // The optimised build serves the pages: a dev-profile server spends hundreds of
     // milliseconds compressing the wasm, which is not the widget's time.
     let server = build::server_with_profile(Some("release"))?;
@@ -485,4 +489,269 @@ fn has_synthetic_catalog(server: &Path) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+// ---------------------------------------------------------------------------------------
+// size breakdown
+
+/// How many items of each wasm file the breakdown names.
+const TOP: usize = 20;
+
+/// Prints, for each wasm file of the release widget, its 20 largest items and its bytes per
+/// crate, as measured by twiggy on a copy of the module optimised as the shipped one is
+/// (`wasm-opt -Oz`) but keeping its function names (`-g`): so a size regression names its
+/// cause. Sizes are of the uncompressed module (twiggy's shallow sizes).
+fn breakdown(dist: &Path) -> Result {
+    let named = build::named_dir();
+    let Some(pkg) = std::fs::read_dir(dist)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("pkg-"))
+        })
+    else {
+        return fail(format!("no pkg-<hash>/ folder in {}", dist.display()));
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&pkg)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    // Largest first: the first screen's module and the connector page's chunk lead.
+    files.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
+    step(
+        TAG,
+        &format!(
+            "size breakdown of {} wasm files: wasm-opt -Oz -g (names kept), twiggy top",
+            files.len()
+        ),
+    );
+    let out_dir = named.join("opt");
+    std::fs::create_dir_all(&out_dir)?;
+    for file in files {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        let source = named.join(&name);
+        if !source.is_file() {
+            return fail(format!(
+                "{} is missing: the release build keeps each module's named copy there",
+                source.display()
+            ));
+        }
+        let optimised = out_dir.join(&name);
+        info(TAG, &format!("{name}: wasm-opt -Oz -g"));
+        run(cmd("wasm-opt")
+            .args([
+                "-Oz",
+                "--reorder-functions-by-name",
+                "-g",
+                "--strip-producers",
+            ])
+            .args(build::WASM_FEATURES)
+            .arg(&source)
+            .arg("-o")
+            .arg(&optimised))?;
+        // twiggy refuses a module without code (a chunk of shared data only).
+        let csv =
+            match crate::util::output(cmd("twiggy").args(["top", "-f", "csv"]).arg(&optimised)) {
+                Ok(csv) => csv,
+                Err(e) => {
+                    println!("\n{name}: twiggy could not read it ({e})");
+                    continue;
+                }
+            };
+        // The name section is only in the named copy: what ships is the rest.
+        let items: Vec<(String, u64)> = parse_twiggy_csv(&csv)
+            .into_iter()
+            .filter(|(item, _)| !item.ends_with(" subsection"))
+            .map(|(item, size)| (strip_disambiguators(&item), size))
+            .collect();
+        let (raw, gz) = crate::util::sizes(&file)?;
+        let total: u64 = items.iter().map(|i| i.1).sum();
+        println!(
+            "\n{name}: {raw} B shipped ({gz} B gzip); twiggy on the named copy: {total} B in {} items",
+            items.len()
+        );
+        println!("  {TOP} largest items (bytes, % of the module):");
+        for (item, size) in items.iter().take(TOP) {
+            println!(
+                "    {size:>8} {:>5.1}%  {}",
+                percent(*size, total),
+                shorten(item, 110)
+            );
+        }
+        let crates = by_crate(&items);
+        println!("  bytes per crate (or section):");
+        for (krate, size) in crates.iter().take(12) {
+            println!("    {size:>8} {:>5.1}%  {krate}", percent(*size, total));
+        }
+    }
+    Ok(())
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// `s` cut to `max` characters, with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max - 1).collect();
+    format!("{cut}…")
+}
+
+/// `(name, shallow bytes)` of each row of `twiggy top -f csv` (header `Name,ShallowSize,…`),
+/// largest first as twiggy lists them. Fields may be quoted (names hold commas).
+fn parse_twiggy_csv(csv: &str) -> Vec<(String, u64)> {
+    csv.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields = csv_fields(line);
+            let name = fields.first()?.clone();
+            let size = fields.get(1)?.trim().parse().ok()?;
+            Some((name, size))
+        })
+        .collect()
+}
+
+/// The fields of one CSV line (RFC 4180 quoting: `"a, b"`, `""` for a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+/// The crate an item's demangled name belongs to: the first path segment of its type or
+/// function (`<serde_json::de::Deserializer<R> as …>::x` → `serde_json`); items without a
+/// path (`data[3]`, `"function names" subsection`, `code[12]`) go by their kind.
+fn crate_of(item: &str) -> String {
+    if item.starts_with("data[") || item.starts_with("data segment") {
+        return "data segments".to_string();
+    }
+    if item.starts_with("code[") {
+        return "(unnamed code)".to_string();
+    }
+    // twiggy prints a crate with its disambiguator: `linkhub[30a0a92185fe0838]::x`.
+    let item = &strip_disambiguators(item);
+    let s = item.trim_start_matches(['<', '&', '*', '(', '[']);
+    let s = s
+        .strip_prefix("mut ")
+        .or_else(|| s.strip_prefix("dyn "))
+        .or_else(|| s.strip_prefix("const "))
+        .unwrap_or(s)
+        .trim_start_matches(['<', '&']);
+    match s.find("::") {
+        Some(i) if s[..i].chars().all(|c| c.is_alphanumeric() || c == '_') && i > 0 => {
+            s[..i].to_string()
+        }
+        _ => {
+            let kind: String = s
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ' ')
+                .collect();
+            match kind.trim() {
+                "" => "(other)".to_string(),
+                k => k.to_string(),
+            }
+        }
+    }
+}
+
+/// `name[0123abcd…]` → `name`: the hex in brackets right after a crate's name.
+fn strip_disambiguators(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        match after[1..].find(']') {
+            Some(j) if j > 0 && after[1..1 + j].chars().all(|c| c.is_ascii_hexdigit()) => {
+                rest = &after[j + 2..];
+            }
+            _ => {
+                out.push('[');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Bytes per crate, largest first.
+fn by_crate(items: &[(String, u64)]) -> Vec<(String, u64)> {
+    let mut sums: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for (item, size) in items {
+        *sums.entry(crate_of(item)).or_default() += size;
+    }
+    let mut v: Vec<(String, u64)> = sums.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twiggy_csv_rows_are_read_with_quoted_names() {
+        let csv = "Name,ShallowSize,ShallowSizePercent\n\
+                   \"<serde_json::de::Deserializer<R> as serde_core::de::Deserializer>::deserialize_map, x\",1200,3.1\n\
+                   data[0],800,2.0\n";
+        let rows = parse_twiggy_csv(csv);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].0,
+            "<serde_json::de::Deserializer<R> as serde_core::de::Deserializer>::deserialize_map, x"
+        );
+        assert_eq!(rows[0].1, 1200);
+        assert_eq!(rows[1], ("data[0]".to_string(), 800));
+    }
+
+    #[test]
+    fn items_are_counted_to_their_crate() {
+        assert_eq!(
+            crate_of("<serde_json::de::Deserializer<R> as serde_core::de::Deserializer>::x"),
+            "serde_json"
+        );
+        assert_eq!(
+            crate_of("linkhub::components::form_field::__component_form_field"),
+            "linkhub"
+        );
+        assert_eq!(crate_of("&mut tachys::view::Render::build"), "tachys");
+        assert_eq!(
+            crate_of("linkhub[30a0a92185fe0838]::components::x::{closure#0}"),
+            "linkhub"
+        );
+        assert_eq!(
+            strip_disambiguators("<a[0f] as b[1e]::T>::f::<[u8]>"),
+            "<a as b::T>::f::<[u8]>"
+        );
+        assert_eq!(crate_of("data[3]"), "data segments");
+        assert_eq!(crate_of("code[12]"), "(unnamed code)");
+        let sums = by_crate(&[("a::x".into(), 1), ("b::y".into(), 5), ("a::z".into(), 2)]);
+        assert_eq!(sums, [("b".to_string(), 5), ("a".to_string(), 3)]);
+    }
 }

@@ -208,6 +208,18 @@ fn wasm_modules(flavor: Flavor) -> Result<PathBuf> {
 
     drop_stream_exports(&pkg.join("linkhub_bg.wasm"))?;
     let modules = files_with_ext(&pkg, "wasm")?;
+    // Each module as it is before wasm-opt, with its function names: what `cargo xtask bench
+    // widget` breaks the sizes down by (see `named_modules`).
+    let named = named_dir();
+    if named.exists() {
+        std::fs::remove_dir_all(&named)?;
+    }
+    std::fs::create_dir_all(&named)?;
+    for module in &modules {
+        if let Some(name) = module.file_name() {
+            std::fs::copy(module, named.join(name))?;
+        }
+    }
     let scripts = files_with_ext(&pkg, "js")?;
     step(
         TAG,
@@ -233,6 +245,12 @@ fn wasm_modules(flavor: Flavor) -> Result<PathBuf> {
         minify_js(script, true)?;
     }
     Ok(pkg)
+}
+
+/// Where the release build keeps a copy of each wasm module before wasm-opt, with its name
+/// section (`target/widget/named/`).
+pub fn named_dir() -> PathBuf {
+    Flavor::Release.work_dir().join("named")
 }
 
 /// The module wasm-bindgen's glue gives the main module's imports under.
@@ -599,7 +617,7 @@ const BOOT: &str = "import init from \"./linkhub.js\";\n\
 const PKG_MARKER: &str = "/pkg/";
 
 /// The wasm features the Rust target emits (wasm-opt must keep them, not reject them).
-const WASM_FEATURES: [&str; 6] = [
+pub const WASM_FEATURES: [&str; 6] = [
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",

@@ -13,6 +13,9 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// The wasm-split CLI of the `wasm_split_helpers` version Leptos uses (0.2.x).
 pub const WASM_SPLIT_VERSION: &str = "0.2.3";
+/// twiggy, the wasm code size profiler `cargo xtask bench widget` names the largest parts of
+/// each wasm file with.
+pub const TWIGGY_VERSION: &str = "0.8.0";
 const TAG: &str = "setup";
 
 /// Debian packages the build and tests need: the browser, its driver, PostgreSQL, and
@@ -28,12 +31,13 @@ const APT_PACKAGES: &[(&str, &str)] = &[
 type Step = (&'static str, fn() -> Result);
 
 pub fn setup() -> Result {
-    let steps: [Step; 8] = [
+    let steps: [Step; 9] = [
         ("free disk space", disk_space),
         ("wasm32 target and rust-src", wasm_target),
         ("Trunk", trunk),
         ("wasm-bindgen CLI", wasm_bindgen),
         ("wasm-split CLI", wasm_split),
+        ("twiggy (wasm size profiler)", twiggy),
         ("npm packages of tests/", npm_packages),
         ("Debian packages", apt_packages),
         ("crate sources", cargo_fetch),
@@ -168,6 +172,21 @@ fn wasm_split() -> Result {
         "--features",
         "build-binary",
     ]))
+}
+
+fn twiggy() -> Result {
+    // Its `--version` says `twiggy-opt 0.8.0`.
+    let want = format!("twiggy {TWIGGY_VERSION}");
+    let reports = format!("twiggy-opt {TWIGGY_VERSION}");
+    if version_of("twiggy", "--version").as_deref() == Some(reports.as_str()) {
+        info(TAG, &format!("{want} already installed"));
+        return Ok(());
+    }
+    info(
+        TAG,
+        &format!("installing {want} with cargo (about 4 minutes on 2 cores; cargo shows progress)"),
+    );
+    run(cmd("cargo").args(["install", "--locked", "twiggy", "--version", TWIGGY_VERSION]))
 }
 
 /// `npm ci` when `node_modules` is missing or was installed from another lock file.

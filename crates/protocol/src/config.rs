@@ -49,6 +49,27 @@ impl ConnectorConfig {
         self.config_fields.iter().find(|f| f.key == key)
     }
 
+    /// Keeps only the translation `locale` uses (matched by its primary subtag,
+    /// case-insensitively: `fr-CA` keeps `fr`), or none: what a hub showing that language
+    /// needs of them (`GET /hub/connectors/{id}?lang=`).
+    ///
+    /// ```
+    /// use linkhub_protocol::config::ConnectorConfig;
+    /// let mut c: ConnectorConfig = serde_json::from_value(serde_json::json!({
+    ///     "key": "acme", "name": "Acme", "type": "custom", "configFields": [],
+    ///     "translations": { "de": { "name": "Acme DE" }, "fr": { "name": "Acme FR" } }
+    /// })).unwrap();
+    /// c.keep_translation("FR-ca");
+    /// assert_eq!(c.translations.keys().collect::<Vec<_>>(), ["fr"]);
+    /// c.keep_translation("en");
+    /// assert!(c.translations.is_empty());
+    /// ```
+    pub fn keep_translation(&mut self, locale: &str) {
+        let primary = locale.split(['-', '_']).next().unwrap_or_default();
+        self.translations
+            .retain(|k, _| !primary.is_empty() && k.eq_ignore_ascii_case(primary));
+    }
+
     /// Replaces the display text with this locale's translation, where it has one: the name,
     /// the support description, field labels, descriptions, placeholders, tooltips,
     /// validation messages and option labels, notices, and the whole guide (which then
@@ -69,12 +90,8 @@ impl ConnectorConfig {
     /// assert_eq!(c.name, "Acme");
     /// ```
     pub fn localize(&mut self, locale: &str) {
-        let translations = std::mem::take(&mut self.translations);
-        let primary = locale.split(['-', '_']).next().unwrap_or_default();
-        let Some(t) = translations
-            .into_iter()
-            .find_map(|(k, t)| k.eq_ignore_ascii_case(primary).then_some(t))
-        else {
+        self.keep_translation(locale);
+        let Some(t) = std::mem::take(&mut self.translations).into_values().next() else {
             return;
         };
         set(&mut self.name, t.name);

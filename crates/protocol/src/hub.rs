@@ -37,6 +37,18 @@ pub struct ConnectorQuery {
     pub provider: Option<String>,
 }
 
+/// Query string of `GET /hub/connectors/{integration_id}` (a linkhub extension).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ConnectorDetailQuery {
+    /// The hub's language (a BCP 47 tag; its primary subtag counts): `config.translations`
+    /// then holds only that language's entry, if the catalog has one. Without it, every
+    /// translation is sent, as a StackOne-style client that knows nothing of them expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
 /// `GET /hub/connectors` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

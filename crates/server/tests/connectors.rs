@@ -84,6 +84,51 @@ async fn hub_connectors_filter_by_category_provider_and_active() {
 }
 
 #[tokio::test]
+async fn hub_connector_detail_with_lang_holds_only_that_languages_translation() {
+    let s = TestApp::spawn().await;
+    let token = s.token("o1").await;
+    let get = |path: &'static str| {
+        let (s, token) = (&s, &token);
+        async move {
+            let r = s.hub(Method::GET, path, token).send().await.expect("req");
+            assert_eq!(r.status(), 200, "{path}");
+            body(r).await
+        }
+    };
+    let all = get("/hub/connectors/acme_hr").await;
+    assert!(all["config"]["translations"]["fr"].is_object(), "{all}");
+    // A regional tag, in any case, keeps its primary language's entry.
+    let fr = get("/hub/connectors/acme_hr?lang=FR-ca").await;
+    let kept: Vec<&String> = fr["config"]["translations"]
+        .as_object()
+        .map(|t| t.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(kept, ["fr"]);
+    assert_eq!(
+        fr["config"]["translations"]["fr"],
+        all["config"]["translations"]["fr"]
+    );
+    // The rest of the answer is the same.
+    let mut without = fr.clone();
+    let mut full = all.clone();
+    for v in [&mut without, &mut full] {
+        if let Some(config) = v["config"].as_object_mut() {
+            config.remove("translations");
+        }
+    }
+    assert_eq!(without, full);
+    // A language the connector has no translation for (English is the catalog's own) gets
+    // none.
+    for path in [
+        "/hub/connectors/acme_hr?lang=en",
+        "/hub/connectors/acme_hr?lang=de",
+    ] {
+        let v = get(path).await;
+        assert!(v["config"].get("translations").is_none(), "{path}: {v}");
+    }
+}
+
+#[tokio::test]
 async fn hub_connector_detail_and_unknown_connector() {
     let s = TestApp::spawn().await;
     let token = s.token("o1").await;

@@ -14,8 +14,8 @@ use crate::error::{ApiError, ApiQuery, ApiResult};
 use crate::sessions::store::Session;
 use crate::state::{AppState, CatalogJson};
 use linkhub_protocol::hub::{
-    ConnectorDetail, ConnectorList, ConnectorQuery, ConnectorSummary, ErrorBody,
-    HubConnectorSettings,
+    ConnectorDetail, ConnectorDetailQuery, ConnectorList, ConnectorQuery, ConnectorSummary,
+    ErrorBody, HubConnectorSettings,
 };
 
 /// Webhook events the server sends.
@@ -147,16 +147,24 @@ pub async fn list_connectors(
 }
 
 #[utoipa::path(get, path = "/hub/connectors/{integration_id}", tag = "hub",
-    params(("integration_id" = String, Path)),
+    params(("integration_id" = String, Path), ConnectorDetailQuery),
     responses((status = 200, body = ConnectorDetail), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_connector(
     State(state): State<AppState>,
     HubSession(session): HubSession,
     Path(integration_id): Path<String>,
+    ApiQuery(query): ApiQuery<ConnectorDetailQuery>,
 ) -> ApiResult<Response> {
-    let (i, _) = connector_for(&state, &session, &integration_id)
+    let (i, c) = connector_for(&state, &session, &integration_id)
         .ok_or_else(|| ApiError::not_found("Unknown connector"))?;
+    // The hub's language only: the other translations are most of a catalog connector's
+    // answer (Dagster's: 11 of 18 KB), which the widget would read and drop.
+    if let Some(lang) = query.lang {
+        let mut detail = detail(&state, c);
+        detail.config.keep_translation(&lang);
+        return Ok(json_bytes(serde_json::to_vec(&detail).unwrap_or_default()));
+    }
     let detail = catalog_json(&state)
         .details
         .get(i)
