@@ -6,27 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { startServer, createSession, launchBrowser, newPage, projectInfo, startWebhookReceiver } from './support.mjs';
+import { startServerWithReceiver, createSession, launchBrowser, newPage } from './support.mjs';
 
 let server;
 let receiver;
 let browser;
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'linkhub-e2e-checks-'));
-  const apiKey = `lh_test_${randomBytes(16).toString('hex')}`;
-  const { webhook_secret: secret } = await projectInfo({ dataDir, apiKey });
-  receiver = await startWebhookReceiver(secret);
-  server = await startServer({
-    dataDir,
-    apiKey,
-    // As the demo: checked, but an unreachable provider still links (unverified).
-    extraEnv: { LINKHUB_VERIFY: 'best-effort', LINKHUB_WEBHOOK_URL: receiver.url, LINKHUB_WEBHOOK_RETRY_BASE_MS: '200' },
-  });
+  // As the demo: checked, but an unreachable provider still links (unverified).
+  ({ server, receiver } = await startServerWithReceiver('checks', { extraEnv: { LINKHUB_VERIFY: 'best-effort' } }));
   browser = await launchBrowser();
 });
 

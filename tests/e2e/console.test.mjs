@@ -2,28 +2,14 @@
 // user, link an account, and see it listed with its delivered, signed account.created webhook.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { startServer, launchBrowser, projectInfo, startWebhookReceiver, watchCsp, cspViolations } from './support.mjs';
+import { startServerWithReceiver, launchBrowser, watchCsp, cspViolations } from './support.mjs';
 
 let server;
 let receiver;
 let browser;
 
 before(async () => {
-  // The project (and its webhook secret) is made on first use of a data dir: make it, start
-  // a receiver that knows the secret, then the server that delivers to it.
-  const dataDir = mkdtempSync(join(tmpdir(), 'linkhub-e2e-console-'));
-  const apiKey = `lh_test_${randomBytes(16).toString('hex')}`;
-  const { webhook_secret: secret } = await projectInfo({ dataDir, apiKey });
-  receiver = await startWebhookReceiver(secret);
-  server = await startServer({
-    dataDir,
-    apiKey,
-    extraEnv: { LINKHUB_WEBHOOK_URL: receiver.url, LINKHUB_WEBHOOK_RETRY_BASE_MS: '200' },
-  });
+  ({ server, receiver } = await startServerWithReceiver('console'));
   browser = await launchBrowser();
 });
 

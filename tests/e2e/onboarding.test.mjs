@@ -9,12 +9,9 @@
 // (no extensions) gets the widget exactly as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
-  startServer, createSession, launchBrowser, projectInfo, startWebhookReceiver, startStaticServer,
+  startServerWithReceiver, createSession, launchBrowser, startStaticServer,
   axeViolations,
 } from './support.mjs';
 import { DAGSTER_TOKEN, startStackOneBackend, startStaticHub, staticCsp } from './stackone.mjs';
@@ -29,21 +26,9 @@ let host;
 let browser;
 
 before(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'linkhub-e2e-onboarding-'));
-  const apiKey = `lh_test_${randomBytes(16).toString('hex')}`;
-  const { webhook_secret: secret } = await projectInfo({ dataDir, apiKey });
-  receiver = await startWebhookReceiver(secret);
   const routes = {};
   host = await startStaticServer(routes);
-  server = await startServer({
-    dataDir,
-    apiKey,
-    extraEnv: {
-      LINKHUB_WEBHOOK_URL: receiver.url,
-      LINKHUB_WEBHOOK_RETRY_BASE_MS: '200',
-      LINKHUB_ALLOWED_ORIGINS: host.url,
-    },
-  });
+  ({ server, receiver } = await startServerWithReceiver('onboarding', { extraEnv: { LINKHUB_ALLOWED_ORIGINS: host.url } }));
   // A host page that mounts the hub inline and keeps every event it hears.
   routes['/host.html'] = {
     type: 'text/html',

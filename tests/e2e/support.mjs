@@ -164,6 +164,25 @@ export async function startWebhookReceiver(secret) {
   return { url: `http://127.0.0.1:${srv.address().port}/hooks`, events, rejected, stop: () => new Promise((r) => srv.close(r)) };
 }
 
+/**
+ * A server on a new data dir whose webhooks go to a receiver that verifies them. The project
+ * (and its webhook secret) is made on first use of a data dir: make it, start a receiver that
+ * knows the secret, then the server that delivers to it. `extraEnv` is added to the server's.
+ */
+export async function startServerWithReceiver(name, { extraEnv = {}, ...options } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), `linkhub-e2e-${name}-`));
+  const apiKey = `lh_test_${randomBytes(16).toString('hex')}`;
+  const { webhook_secret: secret } = await projectInfo({ dataDir, apiKey });
+  const receiver = await startWebhookReceiver(secret);
+  const server = await startServer({
+    ...options,
+    dataDir,
+    apiKey,
+    extraEnv: { LINKHUB_WEBHOOK_URL: receiver.url, LINKHUB_WEBHOOK_RETRY_BASE_MS: '200', ...extraEnv },
+  });
+  return { server, receiver };
+}
+
 /** Collects Content-Security-Policy violations in every frame of a context. */
 export async function watchCsp(context) {
   await context.addInitScript(() => {

@@ -64,6 +64,59 @@ async fn webhooks_are_signed_and_cover_create_update_delete() {
 }
 
 #[tokio::test]
+async fn an_accounts_webhooks_arrive_in_the_order_they_were_made() {
+    // The outbox sends many deliveries at once; those about one account still go one after
+    // the other, so a receiver never sees `account.deleted` before `account.created`. The
+    // receiver is down while the events are made, so they are all due together when it is up.
+    let port = linkhub_server::testing::free_port().expect("port");
+    let s = TestApp::spawn_with(Options {
+        webhook_url: Some(format!("http://127.0.0.1:{port}/hook")),
+        env: vec![("LINKHUB_WEBHOOK_RETRY_BASE_MS".into(), "300".into())],
+        ..Options::default()
+    })
+    .await;
+    let mut ids = Vec::new();
+    for owner in ["o1", "o2"] {
+        let (_, a) = s
+            .link_account(&s.token(owner).await, "order-secret-0000")
+            .await
+            .pair();
+        ids.push(a["id"].as_str().expect("id").to_string());
+    }
+    for n in 1..=6 {
+        for owner in ["o1", "o2"] {
+            s.link_account(&s.token(owner).await, &format!("order-secret-{n:04}"))
+                .await
+                .pair();
+        }
+    }
+    for id in &ids {
+        s.api(Method::DELETE, &format!("/accounts/{id}"))
+            .send()
+            .await
+            .expect("req");
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind");
+    let got = receiver(listener).await;
+    let events = wait_for(&got, 16, 30).await;
+    assert_eq!(events.len(), 16, "{}", s.log());
+    for id in &ids {
+        let types: Vec<String> = events
+            .iter()
+            .map(|(_, body)| serde_json::from_str::<Value>(body).expect("json"))
+            .filter(|v| v["data"]["id"] == id.as_str())
+            .map(|v| v["type"].as_str().expect("type").to_string())
+            .collect();
+        let mut expected = vec!["account.created".to_string()];
+        expected.extend(std::iter::repeat_n("account.updated".to_string(), 6));
+        expected.push("account.deleted".to_string());
+        assert_eq!(types, expected, "account {id}");
+    }
+}
+
+#[tokio::test]
 async fn webhook_is_delivered_after_receiver_comes_back_and_across_restart() {
     // Reserve a port, then leave it closed: the receiver is down.
     let port = linkhub_server::testing::free_port().expect("port");

@@ -47,9 +47,9 @@ pub fn enqueue(event: &Event) -> Write {
     Write::new()
         .run(
             "INSERT INTO webhook_deliveries (id, project_id, account_id, event_type, payload, \
-             status, attempts, next_attempt_ms, created_at) VALUES (:event_id, \
+             status, attempts, next_attempt_ms, created_at, created_ms) VALUES (:event_id, \
              :event_project_id, :event_account_id, :event_type, :event_payload, 'pending', 0, \
-             :event_due_ms, :event_created_at)",
+             :event_due_ms, :event_created_at, :event_due_ms)",
         )
         .bind("event_id", &event.id)
         .bind("event_project_id", &event.project_id)
@@ -68,12 +68,19 @@ pub struct Due {
     pub attempts: i64,
 }
 
-/// Up to `limit` deliveries due at `t_ms`, oldest first.
+/// The condition (on the row `w`) that no older delivery about the same account is still
+/// pending: an account's events go out one after the other, in the order they were made.
+const FIRST_OF_ITS_ACCOUNT: &str = "NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+     WHERE e.account_id = w.account_id AND e.status = 'pending' AND e.created_ms < w.created_ms)";
+
+/// Up to `limit` deliveries due at `t_ms`, oldest first, each the oldest pending one of its
+/// account.
 pub async fn due(db: &Db, t_ms: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query_as::<_, Due>(
-        "SELECT id, payload, attempts FROM webhook_deliveries \
-         WHERE status = 'pending' AND next_attempt_ms <= $1 ORDER BY next_attempt_ms LIMIT $2",
-    )
+    sqlx::query_as::<_, Due>(&format!(
+        "SELECT w.id, w.payload, w.attempts FROM webhook_deliveries w \
+         WHERE w.status = 'pending' AND w.next_attempt_ms <= $1 AND {FIRST_OF_ITS_ACCOUNT} \
+         ORDER BY w.next_attempt_ms LIMIT $2"
+    ))
     .bind(t_ms)
     .bind(limit)
     .fetch_all(&db.pool)
@@ -89,12 +96,12 @@ pub async fn claim_due_postgres(
     limit: i64,
     lease_until_ms: i64,
 ) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query_as::<_, Due>(
-        "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE id IN (SELECT id FROM \
-         webhook_deliveries WHERE status = 'pending' AND next_attempt_ms <= $2 \
-         ORDER BY next_attempt_ms LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, payload, attempts",
-    )
+    sqlx::query_as::<_, Due>(&format!(
+        "UPDATE webhook_deliveries SET next_attempt_ms = $1 WHERE id IN (SELECT w.id FROM \
+         webhook_deliveries w WHERE w.status = 'pending' AND w.next_attempt_ms <= $2 \
+         AND {FIRST_OF_ITS_ACCOUNT} ORDER BY w.next_attempt_ms LIMIT $3 \
+         FOR UPDATE OF w SKIP LOCKED) RETURNING id, payload, attempts"
+    ))
     .bind(lease_until_ms)
     .bind(t_ms)
     .bind(limit)
