@@ -166,7 +166,10 @@ pub fn LinkingForm(
         let body = config.with_value(|c| {
             form::request_body(c, &integration_id, &values, editing_initial.as_ref())
         });
-        if editing_initial.is_some() && body.credentials.is_empty() {
+        // Unchanged values are still worth sending when the backend checks them: that is
+        // how an account in error is reconnected once the provider takes its credentials
+        // again (the stored ones are checked).
+        if editing_initial.is_some() && body.credentials.is_empty() && !checks {
             banner.set(Some(Banner::NothingChanged));
             return;
         }

@@ -163,3 +163,49 @@ test('health: accounts verify --all after sandbox revoke turns the account to er
     cli('sandbox', 'restore');
   }
 });
+
+test('Your connections: an account health turned to error says why, and Reconnect saves it again without re-sending its stored key', async () => {
+  const owner = 'owner-check-reconnect';
+  const first = await createSession(server, { origin_owner_id: owner });
+  const res = await fetch(`${server.url}/hub/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-session-token': first.token },
+    body: JSON.stringify({ integration_id: 'sandbox', credentials: { api_key: 'sandbox_good' } }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const { id } = await res.json();
+  try {
+    cli('sandbox', 'revoke');
+    cli('accounts', 'verify', '--account', id);
+  } finally {
+    cli('sandbox', 'restore');
+  }
+  assert.equal((await api(`/accounts/${id}`)).status, 'error');
+
+  // The owner comes back through a new link and opens "Your connections".
+  const session = await createSession(server, { origin_owner_id: owner });
+  const { page, context, errors } = await newPage(browser);
+  page.setDefaultTimeout(15_000);
+  const patches = [];
+  page.on('request', (r) => { if (r.method() === 'PATCH') patches.push(r.postData() ?? ''); });
+  await page.goto(session.auth_link_url);
+  await page.getByRole('button', { name: 'Your connections' }).click();
+  await page.getByRole('heading', { name: 'Your connections' }).waitFor();
+  const row = page.locator('.lh-account', { hasText: 'linkhub Sandbox' });
+  await row.getByText('Needs attention').first().waitFor();
+  await row.locator('.lh-account__reasons')
+    .getByText('linkhub Sandbox no longer accepts these credentials. Reconnect the account.').waitFor();
+
+  // Reconnect: the edit form, the stored key left as it is, saved after a new check.
+  await row.getByRole('button', { name: 'Reconnect' }).click();
+  await page.getByRole('heading', { name: 'Update your linkhub Sandbox account' }).waitFor();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: 'Account updated' }).waitFor();
+  assert.equal(patches.length, 1, JSON.stringify(patches));
+  assert.ok(!patches[0].includes('sandbox_good'), `the stored key was sent again: ${patches[0]}`);
+  const account = await api(`/accounts/${id}`);
+  assert.equal(account.status, 'active', JSON.stringify(account));
+  assert.deepEqual(account.status_reasons ?? [], []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
