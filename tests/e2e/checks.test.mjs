@@ -200,7 +200,10 @@ test('Your connections: an account health turned to error says why, and Reconnec
   await row.getByRole('button', { name: 'Reconnect' }).click();
   await page.getByRole('heading', { name: 'Update your linkhub Sandbox account' }).waitFor();
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByRole('heading', { name: 'Account updated' }).waitFor();
+  // Back on "Your connections", the account active again.
+  await page.getByRole('heading', { name: 'Your connections' }).waitFor();
+  await row.getByText('Active').first().waitFor();
+  assert.equal(await row.locator('.lh-account__reasons').count(), 0);
   assert.equal(patches.length, 1, JSON.stringify(patches));
   assert.ok(!patches[0].includes('sandbox_good'), `the stored key was sent again: ${patches[0]}`);
   const account = await api(`/accounts/${id}`);
