@@ -581,12 +581,6 @@ async fn an_edit_is_checked_with_the_stored_secret_when_it_is_left_untouched() {
     assert_eq!(account["setup_information"]["org"], "acme2");
 }
 
-fn webhook_secret(s: &TestApp) -> String {
-    let out = s.cli(&["project", "show", "--json"]);
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["webhook_secret"].as_str().expect("secret").to_string()
-}
-
 fn verify_all(s: &TestApp, extra: &[&str]) -> Value {
     let mut args = vec![
         "accounts",
@@ -631,7 +625,7 @@ async fn health_flips_an_account_to_error_and_back_with_signed_webhooks() {
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let got = receiver(listener).await;
     let s = setup("required", false, Some(url)).await;
-    let secret = webhook_secret(&s.app);
+    let secret = s.app.webhook_secret();
     let token = s.app.token("o-health").await;
     let id = s
         .app
@@ -778,7 +772,7 @@ async fn accounts_verify_after_a_sandbox_revoke_turns_the_account_to_error_with_
         ..Options::default()
     })
     .await;
-    let secret = webhook_secret(&s);
+    let secret = s.webhook_secret();
     let token = s.token("o-revoke").await;
     let id = s
         .link(&token, "sandbox", json!({ "api_key": "sandbox_good" }))

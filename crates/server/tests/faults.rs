@@ -109,18 +109,6 @@ async fn link_all(
     answers.lock().expect("lock").clone()
 }
 
-/// The project's webhook secret (`project show --json`).
-fn webhook_secret(s: &TestApp) -> String {
-    let out = s.cli(&["project", "show", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["webhook_secret"].as_str().expect("secret").to_string()
-}
-
 /// Sends every request again through `base` (the answered ones too): each is answered 201
 /// with the account it was answered before, if it was. The account id per request.
 async fn resend_all(base: &str, requests: &[Request], answers: &[Option<String>]) -> Vec<String> {
@@ -262,7 +250,7 @@ async fn sigkill_during_concurrent_linking_loses_and_duplicates_nothing() {
         ..Options::default()
     })
     .await;
-    let secret = webhook_secret(&app);
+    let secret = app.webhook_secret();
     let requests = requests(&[&app], 240, |_| 0, |_| 0).await;
 
     let base = app.base.clone();
@@ -312,7 +300,7 @@ async fn two_servers_on_one_postgres_with_one_killed_lose_and_duplicate_nothing(
     )
     .expect("copy secret.key");
     let mut b = TestApp::spawn_in(b_dir, Some(database), options);
-    let secret = webhook_secret(&a);
+    let secret = a.webhook_secret();
 
     // Sessions made on one server are used through the other; half the links go to each.
     let requests = requests(&[&a, &b], 300, |i| i % 2, |i| (i + 1) % 2).await;
@@ -369,7 +357,7 @@ async fn a_slow_receiver_keeps_its_deliveries_leased_and_is_not_sent_them_twice(
         ..Options::default()
     })
     .await;
-    let secret = webhook_secret(&server);
+    let secret = server.webhook_secret();
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.push(

@@ -68,13 +68,6 @@ async fn spawn() -> (TestApp, Received, Catalog) {
     (app, got, catalog)
 }
 
-fn webhook_secret(s: &TestApp) -> String {
-    let out = s.cli(&["project", "show", "--json"]);
-    assert!(out.status.success());
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["webhook_secret"].as_str().expect("secret").to_string()
-}
-
 /// The plan most tests use: any HRIS connector, DocSign, and an optional OAuthy.
 fn plan() -> Value {
     json!([
@@ -356,7 +349,7 @@ async fn optional_steps_can_be_skipped_and_taken_up_again() {
 #[tokio::test]
 async fn completing_a_plan_sends_one_signed_connect_session_completed() {
     let (s, got, _c) = spawn().await;
-    let secret = webhook_secret(&s);
+    let secret = s.webhook_secret();
     let (t1, _) = session_with(&s, "w1", plan()).await;
     let hr = link_hris(&s, &t1, "acme_hr").await;
     assert_eq!(hr.status, 201);
@@ -503,7 +496,7 @@ async fn steps_finished_at_the_same_time_complete_a_plan_once() {
 #[tokio::test]
 async fn the_owner_lists_and_disconnects_only_its_own_accounts() {
     let (s, got, _c) = spawn().await;
-    let secret = webhook_secret(&s);
+    let secret = s.webhook_secret();
     let (mine, _) = session_with(&s, "o1", plan()).await;
     let (theirs, _) = session_with(&s, "o2", plan()).await;
     let my_account = link_docsign(&s, &mine).await.id();

@@ -17,21 +17,10 @@ use support::webhooks::{receiver, verify, wait_for};
 #[allow(unused_imports)]
 use support::{API_KEY, Options, Reply, TestApp, assert_error, body};
 
-fn webhook_secret(s: &TestApp) -> String {
-    let out = s.cli(&["project", "show", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["webhook_secret"].as_str().expect("secret").to_string()
-}
-
 #[tokio::test]
 async fn webhooks_are_signed_and_cover_create_update_delete() {
     let (s, got) = TestApp::spawn_with_receiver().await;
-    let secret = webhook_secret(&s);
+    let secret = s.webhook_secret();
     let (_, a) = s
         .link_account(&s.token("o1").await, "hook-secret-1111")
         .await
@@ -126,7 +115,7 @@ async fn webhook_is_delivered_after_receiver_comes_back_and_across_restart() {
         ..Options::default()
     })
     .await;
-    let secret = webhook_secret(&s);
+    let secret = s.webhook_secret();
     s.link_account(&s.token("o1").await, "late-secret-1111")
         .await
         .pair();

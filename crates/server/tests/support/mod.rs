@@ -335,6 +335,18 @@ impl TestApp {
             .expect("run linkhub-server")
     }
 
+    /// The project's webhook signing secret (`project show --json`).
+    pub fn webhook_secret(&self) -> String {
+        let out = self.cli(&["project", "show", "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["webhook_secret"].as_str().expect("secret").to_string()
+    }
+
     // ------------------------------------------------------------ raw requests
 
     /// A request with the session token.
