@@ -19,24 +19,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::i18n::{self, Lang};
 use crate::sessions::store::Session;
 use crate::state::AppState;
+use crate::verify::words::reason_text;
 use linkhub_protocol::api::StatusReason;
+use linkhub_protocol::catalog::ConnectorDefinition;
 use linkhub_protocol::hub::ErrorBody;
 use linkhub_protocol::onboarding::{OwnerAccount, OwnerAccountList};
-
-/// The catalog key of the sentence for a status reason's `code`, if the server has one.
-fn reason_key(code: &str) -> Option<&'static str> {
-    match code {
-        "credentials_refused" | "refused" => Some("server_status_refused"),
-        "unverified" | "provider_unavailable" => Some("server_status_unverified"),
-        _ => None,
-    }
-}
 
 /// Status reasons with their `description` in `lang` where the server knows the code; any
 /// other reason is kept as stored.
 fn localized_reasons(
     reasons: &[StatusReason],
-    provider_name: &str,
+    connector: Option<&ConnectorDefinition>,
     lang: Lang,
 ) -> Vec<StatusReason> {
     reasons
@@ -45,8 +38,8 @@ fn localized_reasons(
             let description = r
                 .code
                 .as_deref()
-                .and_then(reason_key)
-                .map(|key| lang.text(key).replace("{{ provider }}", provider_name))
+                .zip(connector)
+                .and_then(|(code, c)| reason_text(code, c, lang))
                 .or_else(|| r.description.clone());
             StatusReason {
                 description,
@@ -64,7 +57,11 @@ fn owner_account(state: &AppState, catalog: &Catalog, a: &AccountRow, lang: Lang
     OwnerAccount {
         id: a.id.clone(),
         provider: a.provider.clone(),
-        status_reasons: localized_reasons(&a.status_reasons, &provider_name, lang),
+        status_reasons: localized_reasons(
+            &a.status_reasons,
+            connector.map(|c| c.definition.as_ref()),
+            lang,
+        ),
         provider_name,
         integration_id: a.integration_id.clone(),
         label: a.label.clone(),

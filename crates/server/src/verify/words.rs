@@ -108,6 +108,17 @@ pub fn refused_reason(connector: &ConnectorDefinition, lang: Lang) -> String {
     )
 }
 
+/// A stored status reason's words in `lang`, by its `code` (the server writes reasons in
+/// the language of whoever caused them; this says them again in the reader's); `None` for
+/// a code the server does not write.
+pub fn reason_text(code: &str, connector: &ConnectorDefinition, lang: Lang) -> Option<String> {
+    match code {
+        REASON_REFUSED => Some(refused_reason(connector, lang)),
+        REASON_UNVERIFIED => Some(unverified_reason(connector, lang)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
