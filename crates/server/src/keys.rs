@@ -381,7 +381,7 @@ impl Table {
         Ok(match self {
             Table::Projects => one(
                 &format!("projects/{id}/webhook_secret_enc"),
-                format!("project/{id}/webhook_secret"),
+                crate::project::webhook_secret_context(id),
                 &row.a,
             )
             .into_iter()
@@ -394,7 +394,7 @@ impl Table {
                 map.into_iter()
                     .map(|(field, value)| Sealed {
                         place: format!("accounts/{id}/secrets/{field}"),
-                        context: format!("account/{id}/{field}"),
+                        context: crate::accounts::store::secret_context(id, &field),
                         value,
                     })
                     .collect()
@@ -402,12 +402,12 @@ impl Table {
             Table::Attempts => [
                 one(
                     &format!("connection_attempts/{id}/code_verifier"),
-                    format!("attempt/{id}/verifier"),
+                    crate::attempts::oauth::verifier_context(id),
                     &row.a,
                 ),
                 one(
                     &format!("connection_attempts/{id}/setup_values"),
-                    format!("attempt/{id}/values"),
+                    crate::attempts::oauth::values_context(id),
                     &row.b,
                 ),
             ]
@@ -446,20 +446,25 @@ impl Table {
             resealed.get(&context).cloned().or_else(|| old.clone())
         };
         match self {
-            Table::Projects => (pick(format!("project/{id}/webhook_secret"), &row.a), None),
+            Table::Projects => (
+                pick(crate::project::webhook_secret_context(id), &row.a),
+                None,
+            ),
             Table::Accounts => {
                 let mut map: BTreeMap<String, String> =
                     serde_json::from_str(row.a.as_deref().unwrap_or("{}")).unwrap_or_default();
                 for (field, value) in map.iter_mut() {
-                    if let Some(new) = resealed.get(&format!("account/{id}/{field}")) {
+                    if let Some(new) =
+                        resealed.get(&crate::accounts::store::secret_context(id, field))
+                    {
                         value.clone_from(new);
                     }
                 }
                 (serde_json::to_string(&map).ok(), None)
             }
             Table::Attempts => (
-                pick(format!("attempt/{id}/verifier"), &row.a),
-                pick(format!("attempt/{id}/values"), &row.b),
+                pick(crate::attempts::oauth::verifier_context(id), &row.a),
+                pick(crate::attempts::oauth::values_context(id), &row.b),
             ),
         }
     }

@@ -95,7 +95,8 @@ pub struct Configured<'a> {
     pub webhook_secret: Option<&'a str>,
 }
 
-fn webhook_secret_context(project_id: &str) -> String {
+/// What the sealed webhook secret is bound to (its AES-GCM associated data).
+pub(crate) fn webhook_secret_context(project_id: &str) -> String {
     format!("project/{project_id}/webhook_secret")
 }
 

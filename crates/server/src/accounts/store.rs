@@ -199,7 +199,8 @@ fn provider_name(catalog: &Catalog, provider: &str) -> String {
         .unwrap_or_else(|| provider.to_string())
 }
 
-fn secret_context(account_id: &str, field: &str) -> String {
+/// What a sealed account secret is bound to (its AES-GCM associated data).
+pub(crate) fn secret_context(account_id: &str, field: &str) -> String {
     format!("account/{account_id}/{field}")
 }
 

@@ -27,6 +27,16 @@ use crate::sessions;
 use crate::state::AppState;
 use linkhub_protocol::hub::ErrorBody;
 
+/// What an attempt's sealed setup values are bound to (their AES-GCM associated data).
+pub(crate) fn values_context(attempt_id: &str) -> String {
+    format!("attempt/{attempt_id}/values")
+}
+
+/// What an attempt's sealed PKCE verifier is bound to.
+pub(crate) fn verifier_context(attempt_id: &str) -> String {
+    format!("attempt/{attempt_id}/verifier")
+}
+
 const RESERVED: [&str; 2] = ["token", "connection_attempt_id"];
 
 fn redirect_uri(state: &AppState) -> String {
@@ -73,7 +83,7 @@ pub async fn start(
     let oauth_state = crypto::random_token(32);
     let verifier = crypto::random_token(48);
     let sealed_values = state.key.seal(
-        &format!("attempt/{attempt_id}/values"),
+        &values_context(attempt_id),
         &serde_json::to_string(&values).unwrap_or_default(),
     );
     let started = store::start(
@@ -81,9 +91,7 @@ pub async fn start(
         attempt_id,
         &session.id,
         &crypto::sha256_hex(&oauth_state),
-        &state
-            .key
-            .seal(&format!("attempt/{attempt_id}/verifier"), &verifier),
+        &state.key.seal(&verifier_context(attempt_id), &verifier),
         &sealed_values,
         &connector.summary.integration_id,
     )
@@ -244,7 +252,7 @@ async fn finish(
     let verifier = state
         .key
         .open(
-            &format!("attempt/{attempt_id}/verifier"),
+            &verifier_context(attempt_id),
             attempt.code_verifier.as_deref().unwrap_or_default(),
         )
         .map_err(|e| internal(attempt_id, format!("verifier: {e}")))?;
@@ -252,7 +260,7 @@ async fn finish(
         Some(sealed) => {
             let json = state
                 .key
-                .open(&format!("attempt/{attempt_id}/values"), sealed)
+                .open(&values_context(attempt_id), sealed)
                 .map_err(|e| internal(attempt_id, format!("values: {e}")))?;
             serde_json::from_str(&json).map_err(|e| internal(attempt_id, format!("values: {e}")))?
         }
