@@ -187,7 +187,12 @@ pub async fn request<T: DeserializeOwned>(
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
     let text = send(cfg, method, path, body, idempotency_key).await?;
-    let text = if text.is_empty() { "null" } else { &text };
+    read(&text)
+}
+
+/// An answer's text read as `T` ([`decode`]); an empty body reads as `null`.
+fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let text = if text.is_empty() { "null" } else { text };
     decode(text).ok_or(ApiError::Decode)
 }
 
@@ -476,7 +481,7 @@ pub async fn onboarding(cfg: &HubConfig) -> Result<OnboardingProgress, ApiError>
 
 /// Extension `PATCH /hub/onboarding/steps/{index}`: skip an optional step, or take it up again.
 pub async fn update_step(cfg: &HubConfig, index: u32, skipped: bool) -> Result<(), ApiError> {
-    let body = serde_json::to_string(&StepUpdate { skipped }).map_err(|_| ApiError::Decode)?;
+    let body = to_json(&StepUpdate { skipped }).ok_or(ApiError::Decode)?;
     let path = format!("/hub/onboarding/steps/{index}");
     send(cfg, Method::Patch, &path, Some(body), None)
         .await
@@ -504,32 +509,73 @@ pub async fn create_handoff(cfg: &HubConfig, provider: &str) -> Result<Handoff, 
         provider: provider.to_owned(),
         expires_in: None,
     };
-    let body = serde_json::to_string(&body).map_err(|_| ApiError::Decode)?;
+    let body = to_json(&body).ok_or(ApiError::Decode)?;
     request(cfg, Method::Post, "/hub/handoffs", Some(body), None).await
 }
 
-/// `GET /hub/connectors/{id}`: one connector's form and guide.
+/// `GET /hub/connectors/{id}`: one connector's form and guide. The first read of a
+/// [`ConnectorRequest`] takes the answer it asked for when the page opened; a reload (the
+/// error screen's "Try again") asks again.
 pub async fn connector(
     cfg: &HubConfig,
-    integration_id: &str,
-    lang: &str,
+    request: &ConnectorRequest,
 ) -> Result<linkhub_protocol::hub::ConnectorDetail, ApiError> {
-    request(
-        cfg,
-        Method::Get,
-        &connector_path(cfg, integration_id, lang),
-        None,
-        None,
-    )
-    .await
+    let text = match request.early.take() {
+        Some(answer) => answer.await.unwrap_or(Err(ApiError::Network))?,
+        None => send(cfg, Method::Get, &request.path, None, None).await?,
+    };
+    read(&text)
 }
 
-/// The path of a connector's answer: with `?lang=` (linkhub's extension: only the hub
-/// language's translations, a third of the bytes of a catalog connector's answer) when the
-/// API is the hub's own origin; plain to another backend, which may be StackOne's.
-fn connector_path(cfg: &HubConfig, integration_id: &str, lang: &str) -> String {
+/// One connector page's `GET /hub/connectors/{id}`, sent as the page opens
+/// ([`ConnectorRequest::start`]) while its wasm chunk is still on the way, rather than by
+/// the chunk's code once it runs: one round trip less between a click (or a deep link) and
+/// the form. Cloning shares it.
+#[derive(Clone)]
+pub struct ConnectorRequest {
+    path: std::rc::Rc<str>,
+    /// The first answer, until [`connector`] takes it.
+    early: std::rc::Rc<std::cell::Cell<Option<AnswerText>>>,
+}
+
+/// The text of an answer on its way (see [`ConnectorRequest`]).
+type AnswerText = futures_channel::oneshot::Receiver<Result<String, ApiError>>;
+
+impl std::fmt::Debug for ConnectorRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorRequest")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectorRequest {
+    /// Sends the request for this connector now, in the hub's language `lang` where the
+    /// backend answers in it (see [`connector_path`]; `lang_offered`: it says so in
+    /// `/hub/settings`).
+    pub fn start(cfg: &HubConfig, integration_id: &str, lang: &str, lang_offered: bool) -> Self {
+        let path: std::rc::Rc<str> = connector_path(cfg, integration_id, lang, lang_offered).into();
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let (cfg, sent) = (cfg.clone(), path.clone());
+        leptos::task::spawn_local(async move {
+            // Nobody waits any more when the page was closed first: the answer is dropped.
+            let _ = tx.send(send(&cfg, Method::Get, &sent, None, None).await);
+        });
+        Self {
+            path,
+            early: std::rc::Rc::new(std::cell::Cell::new(Some(rx))),
+        }
+    }
+}
+
+/// The path of a connector's answer, with `?lang=` (linkhub's extension: the answer in the
+/// hub's language, without the catalog's other translations, a third of the bytes of a
+/// catalog connector's answer) when the API is the hub's own origin or says it offers it
+/// (`lang_offered`); plain to any other backend, which may be StackOne's and is sent nothing
+/// its own client does not send.
+fn connector_path(cfg: &HubConfig, integration_id: &str, lang: &str, lang_offered: bool) -> String {
     let path = format!("/hub/connectors/{}", encode_segment(integration_id));
-    if cross_origin(cfg) || lang.is_empty() {
+    if lang.is_empty() || (cross_origin(cfg) && !lang_offered) {
         path
     } else {
         format!("{path}?lang={}", encode_segment(lang))
@@ -622,22 +668,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_connector_is_asked_in_the_hub_language_only_of_its_own_backend() {
+    fn the_connector_is_asked_in_the_hub_language_of_a_backend_that_answers_in_it() {
         let own = HubConfig::default();
         assert_eq!(
-            connector_path(&own, "dagster", "fr"),
+            connector_path(&own, "dagster", "fr", false),
             "/hub/connectors/dagster?lang=fr"
         );
-        assert_eq!(connector_path(&own, "a b", ""), "/hub/connectors/a%20b");
+        assert_eq!(
+            connector_path(&own, "a b", "", false),
+            "/hub/connectors/a%20b"
+        );
         // Another origin may be StackOne's backend: it gets the request StackOne's client
-        // sends.
+        // sends, unless it says in `/hub/settings` that it answers `?lang=`.
         let other = HubConfig {
             base_url: "https://api.stackone.com".into(),
             ..HubConfig::default()
         };
         assert_eq!(
-            connector_path(&other, "dagster", "fr"),
+            connector_path(&other, "dagster", "fr", false),
             "/hub/connectors/dagster"
+        );
+        assert_eq!(
+            connector_path(&other, "dagster", "fr", true),
+            "/hub/connectors/dagster?lang=fr"
         );
     }
 

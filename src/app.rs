@@ -397,11 +397,18 @@ fn lazy_page(
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
 ) -> impl IntoView {
-    let args = StoredValue::new((connector, existing_account_id));
+    // The connector's answer is asked for now, while the chunk is fetched, not after it.
+    let request = api::ConnectorRequest::start(
+        &use_config(),
+        &connector.integration_id,
+        crate::locale::use_locale().as_str(),
+        crate::nav::use_nav().is_some_and(|n| n.offers(extension::CONNECTOR_LANG)),
+    );
+    let args = StoredValue::new_local((connector, existing_account_id, request));
     lazy_view(
         std::sync::Arc::new(move || {
-            let (connector, existing) = args.get_value();
-            Box::pin(connector_page(connector, existing, on_back))
+            let (connector, existing, request) = args.get_value();
+            Box::pin(connector_page(connector, existing, on_back, request))
         }),
         Some(td_string!(crate::locale::use_locale(), loading_connector)),
         on_back,
@@ -512,14 +519,15 @@ fn connector_page(
     connector: ConnectorSummary,
     existing_account_id: Option<String>,
     on_back: Option<Callback<()>>,
+    request: api::ConnectorRequest,
 ) -> Result<AnyView, ChunkError> {
     Ok(match on_back {
         Some(on_back) => view! {
-            <ConnectorPage connector=connector existing_account_id=existing_account_id on_back=on_back />
+            <ConnectorPage connector=connector existing_account_id=existing_account_id on_back=on_back request=request />
         }
         .into_any(),
         None => view! {
-            <ConnectorPage connector=connector existing_account_id=existing_account_id />
+            <ConnectorPage connector=connector existing_account_id=existing_account_id request=request />
         }
         .into_any(),
     })

@@ -66,11 +66,23 @@ pub async fn sleep(ms: i32) {
     let _ = ms;
 }
 
-/// Whether a `message` event's data is the OAuth callback page's report for `attempt_id`
-/// (`{type: "linkhub:oauth", attemptId, status}`).
-pub fn is_oauth_callback(data: &serde_json::Value, attempt_id: &str) -> bool {
-    data.get("type").and_then(|t| t.as_str()) == Some("linkhub:oauth")
-        && data.get("attemptId").and_then(|a| a.as_str()) == Some(attempt_id)
+/// What the widget reads of a `message` event's data: the OAuth callback page reports
+/// `{type: "linkhub:oauth", attemptId, status}`. (Read into this struct, not a JSON value:
+/// the connector page's chunk carries no JSON value type.)
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OAuthReport {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default, rename = "attemptId")]
+    attempt_id: Option<String>,
+}
+
+/// Whether a `message` event's data (read as [`OAuthReport`]; `None` when it is not an
+/// object) is the OAuth callback page's report for `attempt_id`.
+pub fn is_oauth_callback(data: Option<&OAuthReport>, attempt_id: &str) -> bool {
+    data.is_some_and(|d| {
+        d.kind.as_deref() == Some("linkhub:oauth") && d.attempt_id.as_deref() == Some(attempt_id)
+    })
 }
 
 /// Waits `ms`, or less when the OAuth callback page (served from `origin`) reports on
@@ -96,8 +108,8 @@ pub async fn sleep_or_oauth_callback(ms: i32, origin: &str, attempt_id: &str) {
                 if ev.origin() != origin {
                     return;
                 }
-                let data = serde_wasm_bindgen::from_value::<serde_json::Value>(ev.data()).ok();
-                if data.is_some_and(|d| is_oauth_callback(&d, &attempt_id))
+                let data = serde_wasm_bindgen::from_value::<OAuthReport>(ev.data()).ok();
+                if is_oauth_callback(data.as_ref(), &attempt_id)
                     && let Some(resolve) = resolver.borrow().as_ref()
                 {
                     let _ = resolve.call0(&JsValue::NULL);

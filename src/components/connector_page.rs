@@ -24,6 +24,9 @@ pub fn ConnectorPage(
     /// Back to the list; `None` when there is no list (one-connector session).
     #[prop(optional)]
     on_back: Option<Callback<()>>,
+    /// The connector's `GET /hub/connectors/{id}`, sent when the page opened (before this
+    /// code was fetched).
+    request: api::ConnectorRequest,
 ) -> impl IntoView {
     let locale = crate::locale::use_locale();
     let cfg = use_config();
@@ -33,19 +36,14 @@ pub fn ConnectorPage(
     });
     let integration_id = connector.integration_id.clone();
     let page_id = StoredValue::new(connector.integration_id.clone());
+    // The connector's own text (labels, descriptions, its validation messages) comes in the
+    // widget's language where the catalog has it (the request's `?lang=`); English otherwise.
     let detail = LocalResource::new(move || {
         let cfg = cfg.clone();
         let id = integration_id.clone();
         let account_id = existing_account_id.clone();
-        async move {
-            let mut loaded = load(&cfg, &id, account_id.as_deref(), locale.as_str()).await;
-            // The connector's own text (labels, descriptions, its validation messages) in
-            // the widget's language where the catalog has it; English otherwise.
-            if let Ok((detail, _)) = &mut loaded {
-                detail.config.localize(locale.as_str());
-            }
-            loaded
-        }
+        let request = request.clone();
+        async move { load(&cfg, &id, account_id.as_deref(), &request).await }
     });
     let retry = Callback::new(move |()| detail.refetch());
     let back = on_back.map(|cb| view! { <BackButton on_back=cb /> });
@@ -114,19 +112,23 @@ pub fn BackButton(
 }
 
 /// The connector's detail and, when this session edits an account of this connector, the
-/// account.
+/// account (both asked for at once).
 async fn load(
     cfg: &crate::config::HubConfig,
     integration_id: &str,
     account_id: Option<&str>,
-    lang: &str,
+    request: &api::ConnectorRequest,
 ) -> Result<(ConnectorDetail, Option<HubAccount>), ApiError> {
-    let detail = api::connector(cfg, integration_id, lang).await?;
-    let account = match account_id {
-        Some(id) => Some(api::account(cfg, id).await?)
-            .filter(|a| a.integration_id == integration_id || a.provider == detail.config.key),
-        None => None,
+    let account = async {
+        match account_id {
+            Some(id) => api::account(cfg, id).await.map(Some),
+            None => Ok(None),
+        }
     };
+    let (detail, account) = futures_util::future::join(api::connector(cfg, request), account).await;
+    let detail = detail?;
+    let account =
+        account?.filter(|a| a.integration_id == integration_id || a.provider == detail.config.key);
     Ok((detail, account))
 }
 

@@ -377,15 +377,25 @@ mod tests {
 
     #[test]
     fn only_the_callback_report_for_this_attempt_wakes_the_poll() {
-        use crate::browser::is_oauth_callback;
-        let ok = serde_json::json!({ "type": "linkhub:oauth", "attemptId": "att_1", "status": "authenticated" });
-        assert!(is_oauth_callback(&ok, "att_1"));
-        assert!(!is_oauth_callback(&ok, "att_2"));
+        use crate::browser::{OAuthReport, is_oauth_callback};
+        let read = |v: serde_json::Value| serde_json::from_value::<OAuthReport>(v).ok();
+        let ok = read(
+            serde_json::json!({ "type": "linkhub:oauth", "attemptId": "att_1", "status": "authenticated" }),
+        );
+        assert!(is_oauth_callback(ok.as_ref(), "att_1"));
+        assert!(!is_oauth_callback(ok.as_ref(), "att_2"));
         assert!(!is_oauth_callback(
-            &serde_json::json!({ "type": "other", "attemptId": "att_1" }),
+            read(serde_json::json!({ "type": "other", "attemptId": "att_1" })).as_ref(),
             "att_1"
         ));
-        assert!(!is_oauth_callback(&serde_json::json!("att_1"), "att_1"));
+        assert!(!is_oauth_callback(
+            read(serde_json::json!({ "type": "linkhub:oauth" })).as_ref(),
+            "att_1"
+        ));
+        assert!(!is_oauth_callback(
+            read(serde_json::json!("att_1")).as_ref(),
+            "att_1"
+        ));
     }
 
     use super::*;

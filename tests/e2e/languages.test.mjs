@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer, createSession, launchBrowser, startStaticServer, axeViolations } from './support.mjs';
+import { startStaticHub, staticCsp } from './stackone.mjs';
 
 const ROOT = process.env.LINKHUB_ROOT || new URL('../..', import.meta.url).pathname;
 const catalog = (locale) => JSON.parse(readFileSync(`${ROOT}/locales/${locale}.json`, 'utf8'));
@@ -24,12 +25,14 @@ const EXPECTED = {
 let server;
 let browser;
 let host;
+let staticHub; // the release widget as static files, calling `server` on another origin
 
 before(async () => {
   // A host page embedding the hub with the `locale` option, on an origin of its own.
   const routes = {};
   host = await startStaticServer(routes);
-  server = await startServer({ extraEnv: { LINKHUB_ALLOWED_ORIGINS: host.url } });
+  staticHub = await startStaticHub(process.env.LINKHUB_DIST, () => staticCsp({ apiOrigins: [server.url] }));
+  server = await startServer({ extraEnv: { LINKHUB_ALLOWED_ORIGINS: `${host.url},${staticHub.url}` } });
   routes['/host.html'] = {
     type: 'text/html',
     body: `<!doctype html><html lang="en"><title>Host</title><body>
@@ -46,6 +49,7 @@ after(async () => {
   await browser?.close();
   await server?.stop();
   await host?.stop();
+  await staticHub?.stop();
 });
 
 
@@ -188,5 +192,22 @@ test('embedded: the locale option reaches the hub, and the loader speaks it too'
     await frame.evaluate(() => [document.documentElement.lang, document.documentElement.dir]),
     ['ar', 'rtl'],
   );
+  await context.close();
+});
+
+test('a hub on another origin than its linkhub backend still gets the connector in its language', async () => {
+  // The backend says so in `/hub/settings` (`connector_lang`), so the widget sends `?lang=`
+  // to it; a StackOne-style backend, which does not, is sent none (conformance.test.mjs).
+  const session = await createSession(server, { origin_owner_id: 'owner-cross-fr', provider: 'dagster' });
+  const { context, page, errors } = await open('en-US');
+  const asked = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (/^\/hub\/connectors\/[^/]+$/.test(url.pathname)) asked.push(`${url.origin} ${url.search}`);
+  });
+  await page.goto(`${staticHub.url}/link#token=${session.token}&base=${encodeURIComponent(server.url)}&locale=fr`);
+  await page.getByLabel(EXPECTED.fr.label, { exact: true }).waitFor();
+  assert.deepEqual(asked, [`${server.url} ?lang=fr`]);
+  assert.deepEqual(errors, []);
   await context.close();
 });

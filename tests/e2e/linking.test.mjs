@@ -386,3 +386,35 @@ test('the connector page code fails to load: the network error offers a retry th
   assert.ok(errors.every((e) => !/panic|unreachable/i.test(e)), errors.join('\n'));
   await context.close();
 });
+
+test('a deep link asks for its connector while the page code is still on the way, once', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-early', provider: 'dagster' });
+  const { page, context, errors } = await newPage(browser);
+  const detail = (url) => /^\/hub\/connectors\/[^/]+$/.test(new URL(url).pathname);
+  let asked = 0;
+  let seen;
+  const connectorAsked = new Promise((resolve) => { seen = resolve; });
+  page.on('request', (req) => { if (detail(req.url())) { asked += 1; seen(); } });
+  // The page's chunk is held back until the connector's answer has been asked for (5 s at
+  // most): a widget that asks only once the chunk runs would keep it waiting the full 5 s.
+  const waits = [];
+  await page.route(/\/split_connector_page\.wasm$/, async (route) => {
+    waits.push(await Promise.race([
+      connectorAsked.then(() => 'asked first'),
+      new Promise((resolve) => { setTimeout(() => resolve('not asked'), 5_000); }),
+    ]));
+    await route.continue();
+  });
+  const hub = new Hub(page);
+  await hub.open(session);
+  await hub.field('User Token').waitFor();
+  assert.deepEqual(waits, ['asked first'], 'the chunk was fetched once, after the connector was asked for');
+  assert.equal(asked, 1, 'the page used the early answer rather than asking again');
+  // The page works as before: a malformed token is refused where it was typed.
+  await hub.field('User Token').fill('not-a-token');
+  await hub.connect().click();
+  await hub.errorOf('User Token').waitFor();
+  assert.equal(await hub.field('User Token').inputValue(), 'not-a-token');
+  assert.deepEqual(realErrors(errors), []);
+  await context.close();
+});

@@ -218,6 +218,7 @@ export function staticCsp({ apiOrigins = [], frameAncestors = [] } = {}) {
  * Serves `dir` (the release widget) as a plain static file server would, with the README's
  * headers: the CSP on HTML, `Referrer-Policy: no-referrer`, hashed files cached for good,
  * everything else revalidated. No route knows about `/link` or `/embed`: they are folders.
+ * `csp` is the policy, or a function giving it (for a backend started after the hub).
  */
 export async function startStaticHub(dir, csp) {
   const served = [];
@@ -239,7 +240,7 @@ export async function startStaticHub(dir, csp) {
     const type = TYPES[extname(target)] || 'application/octet-stream';
     const headers = { 'content-type': type, 'x-content-type-options': 'nosniff' };
     if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = csp;
+      headers['content-security-policy'] = typeof csp === 'function' ? csp() : csp;
       headers['referrer-policy'] = 'no-referrer';
       headers['cache-control'] = 'no-cache';
     } else {

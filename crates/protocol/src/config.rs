@@ -39,7 +39,12 @@ pub struct ConnectorConfig {
     /// Extension: display text in other languages, by locale (`fr`, `de`, …); see
     /// [`ConnectorConfig::localize`]. Anything a translation leaves out stays as above
     /// (English).
+    ///
+    /// The widget (this crate's one wasm32 reader) never reads them: it asks for its
+    /// language with `?lang=` and gets the text already translated, so its wasm carries no
+    /// code to read or apply one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub translations: BTreeMap<String, ConnectorTranslation>,
 }
 

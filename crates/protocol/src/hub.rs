@@ -42,9 +42,12 @@ pub struct ConnectorQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ConnectorDetailQuery {
-    /// The hub's language (a BCP 47 tag; its primary subtag counts): `config.translations`
-    /// then holds only that language's entry, if the catalog has one. Without it, every
-    /// translation is sent, as a StackOne-style client that knows nothing of them expects.
+    /// The hub's language (a BCP 47 tag; its primary subtag counts): the answer's text is
+    /// then in that language where the catalog has it ([`ConnectorConfig::localize`] applied
+    /// by the server) and carries no `translations`. Without it, the English text and every
+    /// translation are sent, as a StackOne-style client that knows nothing of them expects.
+    ///
+    /// [`ConnectorConfig::localize`]: crate::config::ConnectorConfig::localize
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
 }

@@ -35,6 +35,9 @@ pub mod extension {
     pub const HANDOFFS: &str = "handoffs";
     /// `POST`/`PATCH /hub/accounts` check credentials with the provider first.
     pub const CREDENTIAL_CHECKS: &str = "credential_checks";
+    /// `GET /hub/connectors/{id}?lang=TAG` answers in that language
+    /// ([`crate::hub::ConnectorDetailQuery`]), also to a hub on another origin.
+    pub const CONNECTOR_LANG: &str = "connector_lang";
 }
 
 /// One step of a plan, as the host backend writes it on `POST /connect_sessions`:

@@ -84,7 +84,7 @@ async fn hub_connectors_filter_by_category_provider_and_active() {
 }
 
 #[tokio::test]
-async fn hub_connector_detail_with_lang_holds_only_that_languages_translation() {
+async fn hub_connector_detail_with_lang_is_in_that_language_without_translations() {
     let s = TestApp::spawn().await;
     let token = s.token("o1").await;
     let get = |path: &'static str| {
@@ -97,35 +97,71 @@ async fn hub_connector_detail_with_lang_holds_only_that_languages_translation() 
     };
     let all = get("/hub/connectors/acme_hr").await;
     assert!(all["config"]["translations"]["fr"].is_object(), "{all}");
-    // A regional tag, in any case, keeps its primary language's entry.
+    let subdomain = |v: &serde_json::Value| {
+        v["config"]["configFields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["key"] == "subdomain"))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // A regional tag, in any case, gets its primary language's text, applied by the server.
     let fr = get("/hub/connectors/acme_hr?lang=FR-ca").await;
-    let kept: Vec<&String> = fr["config"]["translations"]
-        .as_object()
-        .map(|t| t.keys().collect())
-        .unwrap_or_default();
-    assert_eq!(kept, ["fr"]);
+    assert!(fr["config"].get("translations").is_none(), "{fr}");
+    assert_eq!(subdomain(&fr)["label"], "Sous-domaine", "{fr}");
     assert_eq!(
-        fr["config"]["translations"]["fr"],
-        all["config"]["translations"]["fr"]
+        subdomain(&fr)["validation"]["error"],
+        "Lettres minuscules, chiffres et tirets.",
+        "{fr}"
     );
-    // The rest of the answer is the same.
-    let mut without = fr.clone();
-    let mut full = all.clone();
-    for v in [&mut without, &mut full] {
-        if let Some(config) = v["config"].as_object_mut() {
-            config.remove("translations");
+    // What the translation leaves out stays English: only the translated texts differ.
+    let mut english = all.clone();
+    if let Some(config) = english["config"].as_object_mut() {
+        config.remove("translations");
+    }
+    assert_ne!(subdomain(&english)["label"], "Sous-domaine");
+    let mut fr_back = fr.clone();
+    if let Some(fields) = fr_back["config"]["configFields"].as_array_mut() {
+        for (f, e) in fields.iter_mut().zip(
+            english["config"]["configFields"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        ) {
+            if f["key"] == "subdomain" {
+                *f = e;
+            }
         }
     }
-    assert_eq!(without, full);
+    assert_eq!(fr_back, english);
     // A language the connector has no translation for (English is the catalog's own) gets
-    // none.
+    // the English text, without translations.
     for path in [
         "/hub/connectors/acme_hr?lang=en",
         "/hub/connectors/acme_hr?lang=de",
     ] {
-        let v = get(path).await;
-        assert!(v["config"].get("translations").is_none(), "{path}: {v}");
+        assert_eq!(get(path).await, english, "{path}");
     }
+}
+
+#[tokio::test]
+async fn hub_settings_offers_connector_lang() {
+    let s = TestApp::spawn().await;
+    let token = s.token("o1").await;
+    let r = s
+        .hub(Method::GET, "/hub/settings", &token)
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 200);
+    let v = body(r).await;
+    let offered: Vec<&str> = v["extensions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e.as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        offered.contains(&linkhub_protocol::onboarding::extension::CONNECTOR_LANG),
+        "{v}"
+    );
 }
 
 #[tokio::test]

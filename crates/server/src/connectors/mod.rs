@@ -158,11 +158,12 @@ pub async fn get_connector(
 ) -> ApiResult<Response> {
     let (i, c) = connector_for(&state, &session, &integration_id)
         .ok_or_else(|| ApiError::not_found("Unknown connector"))?;
-    // The hub's language only: the other translations are most of a catalog connector's
-    // answer (Dagster's: 11 of 18 KB), which the widget would read and drop.
+    // In the hub's language: the translations are most of a catalog connector's answer
+    // (Dagster's: 11 of 18 KB), and applying one is then the server's work, not the widget's
+    // (whose wasm carries no code for it).
     if let Some(lang) = query.lang {
         let mut detail = detail(&state, c);
-        detail.config.keep_translation(&lang);
+        detail.config.localize(&lang);
         return Ok(json_bytes(serde_json::to_vec(&detail).unwrap_or_default()));
     }
     let detail = catalog_json(&state)

@@ -235,6 +235,7 @@ pub async fn settings(
     let mut extensions = vec![
         extension::ONBOARDING.to_string(),
         extension::OWNER_ACCOUNTS.to_string(),
+        extension::CONNECTOR_LANG.to_string(),
     ];
     // A hand-off session makes no further hand-offs.
     if session.handoff_id.is_none() {
