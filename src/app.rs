@@ -123,7 +123,10 @@ fn embed_handshake(
 /// Every run belongs to the view that called this, also a run started from an event handler
 /// later: when that view goes away, the task stops and its requests are aborted (their
 /// futures are dropped).
-fn view_task<F, Fut>(start: F) -> Callback<()>
+///
+/// (The widget's one way of loading what a view shows: no async resources, transitions or
+/// actions, whose machinery would be one more thing in every wasm module that used it.)
+pub(crate) fn view_task<F, Fut>(start: F) -> Callback<()>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + 'static,
@@ -141,7 +144,7 @@ where
 }
 
 /// The status line shown while something loads (announced politely by screen readers).
-fn loading(text: impl IntoView + 'static) -> impl IntoView {
+pub(crate) fn loading(text: impl IntoView + 'static) -> impl IntoView {
     view! { <p class="lh-hub__loading" role="status">{text}</p> }
 }
 

@@ -34,18 +34,21 @@ pub fn ConnectorPage(
     crate::host::emit(crate::host::HostEvent::SelectConnector {
         provider: connector.provider.clone(),
     });
-    let integration_id = connector.integration_id.clone();
     let page_id = StoredValue::new(connector.integration_id.clone());
+    let args = StoredValue::new_local((cfg, existing_account_id, request));
     // The connector's own text (labels, descriptions, its validation messages) comes in the
     // widget's language where the catalog has it (the request's `?lang=`); English otherwise.
-    let detail = LocalResource::new(move || {
-        let cfg = cfg.clone();
-        let id = integration_id.clone();
-        let account_id = existing_account_id.clone();
-        let request = request.clone();
-        async move { load(&cfg, &id, account_id.as_deref(), &request).await }
+    // `None` while loading.
+    let loaded = RwSignal::new(None::<Result<(ConnectorDetail, Option<HubAccount>), ApiError>>);
+    let retry = crate::app::view_task(move || {
+        loaded.set(None);
+        let (cfg, account_id, request) = args.get_value();
+        let id = page_id.get_value();
+        async move {
+            let answer = load(&cfg, &id, account_id.as_deref(), &request).await;
+            loaded.set(Some(answer));
+        }
     });
-    let retry = Callback::new(move |()| detail.refetch());
     let back = on_back.map(|cb| view! { <BackButton on_back=cb /> });
     let heading = NodeRef::<leptos::html::H2>::new();
     // Moving focus to the heading tells screen-reader and keyboard users the screen changed.
@@ -70,27 +73,16 @@ pub fn ConnectorPage(
                     </h2>
                 </div>
             </header>
-            <Transition fallback=move || {
-                view! { <p class="lh-hub__loading" role="status">{td!(locale, loading_connector)}</p> }
-            }>
-                {move || {
-                    detail
-                        .get()
-                        .map(|result| match result {
-                            Ok((detail, account)) => {
-                                view! {
-                                    <ConnectorBody
-                                        detail=detail
-                                        integration_id=page_id.get_value()
-                                        account=account
-                                    />
-                                }
-                                    .into_any()
-                            }
-                            Err(err) => view! { <ErrorScreen error=err on_retry=retry /> }.into_any(),
-                        })
-                }}
-            </Transition>
+            {move || match loaded.get() {
+                None => crate::app::loading(td!(locale, loading_connector)).into_any(),
+                Some(Ok((detail, account))) => {
+                    view! {
+                        <ConnectorBody detail=detail integration_id=page_id.get_value() account=account />
+                    }
+                        .into_any()
+                }
+                Some(Err(err)) => view! { <ErrorScreen error=err on_retry=retry /> }.into_any(),
+            }}
         </article>
     }
 }

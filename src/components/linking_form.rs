@@ -99,12 +99,16 @@ pub fn LinkingForm(
     // the wait is the provider's, and the button says so.
     let checks = !oauth && cfg.credential_checks;
     let flow = OAuthFlow::new(cfg.clone());
-    let submit = Action::new_local(move |body: &CreateAccountRequest| {
+    // Whether a submit is on its way to the server.
+    let pending = RwSignal::new(false);
+    let submit = move |body: CreateAccountRequest| {
         let cfg = cfg.clone();
-        let body = body.clone();
         let editing = editing.clone();
         let provider = provider.clone();
-        async move {
+        pending.set(true);
+        // Not tied to the form's lifetime: an account the server links is reported
+        // (`try_set`: to nobody, if the form is gone).
+        leptos::task::spawn_local(async move {
             let result = match &editing {
                 Some(id) => api::update_account(&cfg, id, &body).await.map(|a| Linked {
                     id: a.secure_id,
@@ -140,9 +144,9 @@ pub fn LinkingForm(
                     }
                 }
             }
-        }
-    });
-    let pending = submit.pending();
+            pending.try_set(false);
+        });
+    };
     let is_edit = account.is_some();
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -188,7 +192,7 @@ pub fn LinkingForm(
             flow.start(integration_id.clone(), provider, values);
             return;
         }
-        submit.dispatch(body);
+        submit(body);
     };
     let form_ref = NodeRef::<leptos::html::Form>::new();
     let retry_oauth = Callback::new(move |()| {
