@@ -284,6 +284,13 @@ fn ConnectorsScreen() -> impl IntoView {
             loaded.set(Some(list.and_then(|list| Ok((list, settings?)))));
         }
     });
+    // Opening a connector is what nearly every user came for, and a deep link opens one at
+    // once: the connector page's code is fetched from the start, beside the session's
+    // requests rather than after them (on a phone network, a click or a deep link then
+    // waits for a chunk already on its way, not for one just asked for). Asked for after
+    // those requests, so they go first on the browser's few connections to the server.
+    #[cfg(target_arch = "wasm32")]
+    preload_page();
     move || match loaded.get() {
         None => loading(td!(locale, loading_connectors)).into_any(),
         Some(Ok((list, settings))) => view! {
@@ -330,13 +337,8 @@ fn Navigator(
             focus_on_next_frame("lh-list-heading");
         }
     });
-    // Opening a connector is what the user came for: once the list is on screen and the
-    // browser is idle, fetch the connector page's code so the click does not wait for it.
-    #[cfg(target_arch = "wasm32")]
-    if request_idle_callback_with_handle(preload_page).is_err() {
-        // No requestIdleCallback (Safari): shortly after the list instead.
-        set_timeout(preload_page, std::time::Duration::from_millis(500));
-    }
+    // (The connector page's code is on its way since the hub started: see `ConnectorsScreen`.
+    // Pointer and focus on the list ask again if that fetch failed.)
     let hidden_unless =
         move |screen: Screen| move || nav.screen.with(|s| *s != screen).then_some("none");
     // The way to the checklist and to "Your connections", above the list (from the
@@ -391,8 +393,9 @@ pub fn focus_on_next_frame(id: &'static str) {
 /// The connector page. Its code (guide, linking form, OAuth, the connector definition's
 /// deserializers) is a separate wasm chunk that the release build splits off (see
 /// `xtask/src/build.rs`), so the first screen loads only what the list needs. The chunk is
-/// fetched when the browser is idle after showing the list, when the pointer or keyboard
-/// focus reaches the list ([`preload_page`]), or at the latest when a connector opens. If
+/// fetched as the hub starts, beside the session's first requests (again when the pointer
+/// or keyboard focus reaches the list if that failed: [`preload_page`]), or at the latest
+/// when a connector opens. If
 /// it cannot be fetched, the network-error screen offers a retry (which fetches it again)
 /// and the way back to the list.
 fn lazy_page(
@@ -534,6 +537,31 @@ fn connector_page(
         }
         .into_any(),
     })
+}
+
+/// A connector page's hand-off panel (extension `handoffs`: a link for a colleague who holds
+/// the credentials), from a chunk of its own. The page asks for it once it shows its form,
+/// so a user who links the account themselves never waits for it; nothing shows while it
+/// loads, or if it cannot be fetched.
+pub(crate) fn lazy_handoff(provider: String, name: String) -> impl IntoView {
+    let args = StoredValue::new((provider, name));
+    lazy_view(
+        std::sync::Arc::new(move || {
+            let (provider, name) = args.get_value();
+            Box::pin(handoff_panel(provider, name))
+        }),
+        None,
+        None,
+    )
+}
+
+/// The split point of the hand-off panel (see [`lazy_handoff`]).
+#[leptos::wasm_split::wasm_split(handoff, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn handoff_panel(provider: String, name: String) -> Result<AnyView, ChunkError> {
+    Ok(
+        view! { <crate::components::handoff::HandoffPanel provider=provider name=name /> }
+            .into_any(),
+    )
 }
 
 /// The split point of the onboarding screens (checklist, "Your connections", the list's

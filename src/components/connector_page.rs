@@ -8,7 +8,6 @@ use linkhub_protocol::hub::{ConnectorDetail, ConnectorSummary, HubAccount};
 use crate::api::{self, ApiError};
 use crate::components::error_screen::ErrorScreen;
 use crate::components::guide::GuideView;
-use crate::components::handoff::HandoffPanel;
 use crate::components::linking_form::LinkingForm;
 use crate::components::notice::NoticeView;
 use crate::config::use_config;
@@ -173,7 +172,7 @@ pub fn ConnectorBody(
     let handoff = (account.is_none()
         && crate::nav::use_nav()
             .is_some_and(|n| n.offers(linkhub_protocol::onboarding::extension::HANDOFFS)))
-    .then(|| view! { <HandoffPanel provider=config.key.clone() name=config.name.clone() /> });
+    .then(|| crate::app::lazy_handoff(config.key.clone(), config.name.clone()));
     // One form for both kinds: an `oauth2` connector's fields go with it to the provider.
     let action = view! {
         <LinkingForm config=config.clone() integration_id=integration_id account=account />

@@ -122,31 +122,34 @@ test('white-label mode drops linkhub branding', async () => {
   await context.close();
 });
 
-test("the connector page's code is fetched after the list is shown, without a click (also without requestIdleCallback)", async () => {
-  for (const withIdleCallback of [true, false]) {
-    const session = await createSession(server);
-    const { page, context, errors } = await newPage(browser);
-    await page.addInitScript((keep) => {
-      if (!keep) delete window.requestIdleCallback;
-      // When the first connector name enters the page, on the page's own clock.
-      new MutationObserver((_, obs) => {
-        if (document.querySelector('.lh-connector__name')) { window.__listAt = performance.now(); obs.disconnect(); }
-      }).observe(document, { childList: true, subtree: true });
-    }, withIdleCallback);
-    await page.goto(session.auth_link_url);
-    await page.getByRole('list').getByRole('button', { name: /Dagster/ }).waitFor();
-    const chunk = await page.waitForFunction(() => {
-      const e = performance.getEntriesByType('resource').find((r) => /\/split_connector_page\.wasm$/.test(r.name));
-      return e && { startTime: e.startTime, listAt: window.__listAt };
-    }, null, { timeout: 5000 }).then((h) => h.jsonValue());
-    assert.ok(chunk.startTime >= chunk.listAt, `requested after the list was shown: ${JSON.stringify(chunk)}`);
-    // Opening a connector now needs no further code.
-    const more = [];
-    page.on('request', (r) => { if (r.url().endsWith('.wasm')) more.push(r.url()); });
-    await page.getByRole('button', { name: /Dagster/ }).click();
-    await page.getByLabel('User Token', { exact: true }).waitFor();
-    assert.deepEqual(more, [], 'no wasm fetched on click');
-    assert.deepEqual(errors, []);
-    await context.close();
-  }
+test("the connector page's code is fetched as the hub starts, beside the session's requests, without a click", async () => {
+  const session = await createSession(server);
+  const { page, context, errors } = await newPage(browser);
+  await page.addInitScript(() => {
+    // When the first connector name enters the page, on the page's own clock.
+    new MutationObserver((_, obs) => {
+      if (document.querySelector('.lh-connector__name')) { window.__listAt = performance.now(); obs.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(session.auth_link_url);
+  await page.getByRole('list').getByRole('button', { name: /Dagster/ }).waitFor();
+  const seen = await page.waitForFunction(() => {
+    const entries = performance.getEntriesByType('resource');
+    const chunk = entries.find((r) => /\/split_connector_page\.wasm$/.test(r.name));
+    const list = entries.find((r) => /\/hub\/connectors$/.test(r.name));
+    return chunk && list && { chunk: chunk.startTime, listAsked: list.startTime, listAnswered: list.responseEnd, listAt: window.__listAt };
+  }, null, { timeout: 5000 }).then((h) => h.jsonValue());
+  // Asked for while the session's list was on its way, not after the list was shown.
+  assert.ok(seen.chunk < seen.listAnswered, `requested before the list's answer came: ${JSON.stringify(seen)}`);
+  assert.ok(seen.chunk < seen.listAt, `requested before the list was shown: ${JSON.stringify(seen)}`);
+  // Opening a connector now needs no further code.
+  const more = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) more.push(r.url()); });
+  await page.getByRole('button', { name: /Dagster/ }).click();
+  await page.getByLabel('User Token', { exact: true }).waitFor();
+  assert.ok(!more.some((u) => /split_connector_page/.test(u)), `no connector page code fetched on click: ${more}`);
+  // Only the hand-off panel's code may come now, after the form (its chunk and what it shares).
+  assert.ok(more.every((u) => /\/(split_handoff|chunk_\d+)\.wasm$/.test(u)), `${more}`);
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -325,10 +325,11 @@ pub fn size_report(dist: &std::path::Path) -> Result<u64> {
 fn chunk_role(path: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path);
     match name.strip_suffix(".wasm") {
-        Some("split_connector_page") => "connector page, prefetched after the list",
+        Some("split_connector_page") => "connector page, fetched as the hub starts",
         Some("split_embed_handshake") => "embedded only: reads the host's options",
         Some("split_host_theme") => "only with a host theme: applies it",
         Some("split_onboarding") => "only with onboarding extensions: checklist, connections",
+        Some("split_handoff") => "a connector page's hand-off panel, after its form",
         Some(n) if n.starts_with("chunk_") => "code the chunks share",
         _ => "",
     }
