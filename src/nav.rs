@@ -182,6 +182,13 @@ impl Nav {
         }
     }
 
+    /// The screen a connector page goes back to (the one it was opened from).
+    pub fn back_screen(&self) -> Screen {
+        self.data
+            .try_with_value(|d| d.back_to.clone())
+            .unwrap_or(Screen::List)
+    }
+
     /// Leaves a connector page for the screen it was opened from.
     pub fn back(&self) {
         if let Some(to) = self.data.try_with_value(|d| d.back_to.clone()) {

@@ -458,6 +458,7 @@ fn long_word_detail() -> ConnectorDetail {
     ConnectorDetail {
         config,
         hub_settings: Default::default(),
+        credential_check: false,
     }
 }
 

@@ -86,18 +86,25 @@ pub fn ConnectorPage(
     }
 }
 
-/// "Back to providers": returns to the list.
+/// "Back to providers" (or to the checklist, or to "Your connections": the screen the page
+/// was opened from, which is where it returns).
 #[component]
 pub fn BackButton(
     /// Called on click.
     on_back: Callback<()>,
 ) -> impl IntoView {
     let locale = crate::locale::use_locale();
+    let to = crate::nav::use_nav().map_or(crate::nav::Screen::List, |n| n.back_screen());
+    let label = match to {
+        crate::nav::Screen::Checklist => td_string!(locale, onb_back_checklist),
+        crate::nav::Screen::Connections => td_string!(locale, onb_back_connections),
+        _ => td_string!(locale, back),
+    };
     view! {
         <button type="button" class="lh-button lh-page__back" on:click=move |_| on_back.run(())>
             <span class="lh-icon--flip" aria-hidden="true">"←"</span>
             " "
-            {td!(locale, back)}
+            {label}
         </button>
     }
 }
@@ -175,7 +182,12 @@ pub fn ConnectorBody(
     .then(|| crate::app::lazy_handoff(config.key.clone(), config.name.clone()));
     // One form for both kinds: an `oauth2` connector's fields go with it to the provider.
     let action = view! {
-        <LinkingForm config=config.clone() integration_id=integration_id account=account />
+        <LinkingForm
+            config=config.clone()
+            integration_id=integration_id
+            account=account
+            checked=detail.credential_check
+        />
     };
     view! {
         <div class="lh-page__body">

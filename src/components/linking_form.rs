@@ -75,6 +75,10 @@ pub fn LinkingForm(
     integration_id: String,
     /// Edit mode: the stored account (secrets redacted).
     account: Option<HubAccount>,
+    /// The backend checks this connector's values with the provider before storing them
+    /// (`credential_check` of its answer).
+    #[prop(optional)]
+    checked: bool,
 ) -> impl IntoView {
     let locale = crate::locale::use_locale();
     let cfg = use_config();
@@ -97,7 +101,7 @@ pub fn LinkingForm(
     let oauth = config.with_value(|c| c.connector_type == ConnectorType::Oauth2);
     // The backend checks the values with the provider before it stores them (issue #15):
     // the wait is the provider's, and the button says so.
-    let checks = !oauth && cfg.credential_checks;
+    let checks = !oauth && cfg.credential_checks && checked;
     let flow = OAuthFlow::new(cfg.clone());
     // Whether a submit is on its way to the server.
     let pending = RwSignal::new(false);

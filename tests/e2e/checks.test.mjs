@@ -114,6 +114,36 @@ test('sandbox: a provider that does not answer in time is said clearly, with a r
   await context.close();
 });
 
+test('a connector that declares no check says "Connecting…", not "Checking with", and the answer says so', async () => {
+  const session = await createSession(server, { origin_owner_id: 'owner-no-check', provider: 'bamboohr' });
+  const any = await createSession(server, { origin_owner_id: 'owner-no-check' });
+  const detail = async (id) => {
+    const res = await fetch(`${server.url}/hub/connectors/${id}`, { headers: { 'x-hub-session-token': any.token } });
+    assert.equal(res.status, 200);
+    return res.json();
+  };
+  assert.equal((await detail('bamboohr')).credential_check, undefined, 'BambooHR declares no check');
+  assert.equal((await detail('sandbox')).credential_check, true, 'the sandbox does');
+  const { page, context } = await newPage(browser);
+  // The submit is held until the button has been read.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/hub/accounts', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  });
+  await page.goto(session.auth_link_url);
+  await page.getByLabel('Company subdomain', { exact: true }).fill('acme');
+  await page.getByLabel('API Key', { exact: true }).fill('a'.repeat(40));
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const busy = page.getByRole('button', { name: 'Connecting…' });
+  await busy.waitFor();
+  assert.equal(await page.getByRole('button', { name: /Checking with/ }).count(), 0);
+  release();
+  await page.getByRole('heading', { name: 'Account connected' }).waitFor();
+  await context.close();
+});
+
 test('sandbox: Dagster, unreachable offline, still links under best-effort, marked unverified', async () => {
   const owner = 'owner-check-dagster';
   const session = await createSession(server, { origin_owner_id: owner });

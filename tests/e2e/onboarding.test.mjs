@@ -151,7 +151,9 @@ test('the onboarding story: two visits, a colleague, All set by itself, events, 
   assert.ok(mailto.startsWith('mailto:?subject='), mailto);
   assert.ok(decodeURIComponent(mailto).includes(handoffLink), 'the link is in the mail body');
   await assertAxeClean(second.page, 'connector page with its hand-off link');
-  await frame.getByRole('button', { name: 'Back to providers' }).click();
+  // Opened from the checklist, the page says it goes back there.
+  assert.equal(await frame.getByRole('button', { name: 'Back to providers' }).count(), 0);
+  await frame.getByRole('button', { name: 'Back to your checklist' }).click();
   await frame.locator('#lh-step-2[data-state="handed_off"]').waitFor();
   await frame.getByText('Waiting for a colleague').waitFor();
 

@@ -111,8 +111,16 @@ pub struct HubSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectorDetail {
     pub config: crate::config::ConnectorConfig,
+    /// (The widget, this crate's one wasm32 reader, has no use for them and carries no code
+    /// to read them.)
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub hub_settings: HubConnectorSettings,
+    /// Extension: this backend checks this connector's credentials with the provider before
+    /// it stores them (it offers `credential_checks` in `/hub/settings`, and the connector
+    /// declares a check). Absent, a client assumes no check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub credential_check: bool,
 }
 
 /// Project-level settings sent with a connector's config.

@@ -84,6 +84,8 @@ fn detail(state: &AppState, c: &Connector) -> ConnectorDetail {
             configured_webhook_events: events,
             project_settings: Value::Object(Default::default()),
         },
+        credential_check: c.definition.check.is_some()
+            && state.settings.verify.policy != crate::verify::Policy::Off,
     }
 }
 
