@@ -325,6 +325,11 @@ fn Navigator(
         settings.existing_account_id,
     );
     provide_context(nav);
+    if nav.offers(extension::HANDOFFS) {
+        provide_context(HandoffPanelSlot(|provider, name| {
+            lazy_handoff(provider, name).into_any()
+        }));
+    }
     if let [only] = active.as_slice() {
         // A session for one provider: no list to go back to.
         return lazy_page(only.clone(), existing, None).into_any();
@@ -539,11 +544,17 @@ fn connector_page(
     })
 }
 
+/// How a connector page gets its hand-off panel (`provider`, `name`): given by the hub when
+/// the backend offers hand-offs. The page's own code never names the panel's chunk: a build
+/// that is not split (the browser tests') has no loader for one.
+#[derive(Clone, Copy)]
+pub struct HandoffPanelSlot(pub fn(String, String) -> AnyView);
+
 /// A connector page's hand-off panel (extension `handoffs`: a link for a colleague who holds
 /// the credentials), from a chunk of its own. The page asks for it once it shows its form,
 /// so a user who links the account themselves never waits for it; nothing shows while it
 /// loads, or if it cannot be fetched.
-pub(crate) fn lazy_handoff(provider: String, name: String) -> impl IntoView {
+fn lazy_handoff(provider: String, name: String) -> impl IntoView {
     let args = StoredValue::new((provider, name));
     lazy_view(
         std::sync::Arc::new(move || {

@@ -34,6 +34,7 @@ pub fn ConnectorPage(
         provider: connector.provider.clone(),
     });
     let page_id = StoredValue::new(connector.integration_id.clone());
+    let handoff_panel = use_context::<crate::app::HandoffPanelSlot>();
     let args = StoredValue::new_local((cfg, existing_account_id, request));
     // The connector's own text (labels, descriptions, its validation messages) comes in the
     // widget's language where the catalog has it (the request's `?lang=`); English otherwise.
@@ -75,8 +76,14 @@ pub fn ConnectorPage(
             {move || match loaded.get() {
                 None => crate::app::loading(td!(locale, loading_connector)).into_any(),
                 Some(Ok((detail, account))) => {
+                    // Extension: a link for a colleague who holds the credentials (not when
+                    // editing).
+                    let handoff = handoff_panel
+                        .filter(|_| account.is_none())
+                        .map(|panel| (panel.0)(detail.config.key.clone(), detail.config.name.clone()));
                     view! {
                         <ConnectorBody detail=detail integration_id=page_id.get_value() account=account />
+                        {handoff}
                     }
                         .into_any()
                 }
@@ -175,11 +182,6 @@ pub fn ConnectorBody(
                 </p>
             }
         });
-    // Extension: a link for a colleague who holds the credentials (not when editing).
-    let handoff = (account.is_none()
-        && crate::nav::use_nav()
-            .is_some_and(|n| n.offers(linkhub_protocol::onboarding::extension::HANDOFFS)))
-    .then(|| crate::app::lazy_handoff(config.key.clone(), config.name.clone()));
     // One form for both kinds: an `oauth2` connector's fields go with it to the provider.
     let action = view! {
         <LinkingForm
@@ -198,7 +200,6 @@ pub fn ConnectorBody(
             </div>
             {bottom}
             {support}
-            {handoff}
         </div>
     }
 }
