@@ -400,9 +400,8 @@ pub fn focus_on_next_frame(id: &'static str) {
 /// `xtask/src/build.rs`), so the first screen loads only what the list needs. The chunk is
 /// fetched as the hub starts, beside the session's first requests (again when the pointer
 /// or keyboard focus reaches the list if that failed: [`preload_page`]), or at the latest
-/// when a connector opens. If
-/// it cannot be fetched, the network-error screen offers a retry (which fetches it again)
-/// and the way back to the list.
+/// when a connector opens. If it cannot be fetched, the network-error screen offers a retry
+/// (which fetches it again) and the way back to the list.
 fn lazy_page(
     connector: ConnectorSummary,
     existing_account_id: Option<String>,
