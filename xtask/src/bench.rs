@@ -107,15 +107,10 @@ fn server(args: &[String]) -> Result {
         }
     }
 
-    let pg = if postgres {
-        step(TAG, "starting a PostgreSQL cluster on a free loopback port");
-        Some(
-            crate::pg::PgCluster::start_temp()
-                .map_err(|e| Failure(format!("could not start PostgreSQL: {e}")))?,
-        )
-    } else {
-        None
-    };
+    let pg = temp_postgres(
+        postgres,
+        "starting a PostgreSQL cluster on a free loopback port",
+    )?;
     let data_dir = TempDir::new("linkhub-bench")?;
     let api_key = format!("lh_bench_{}", random_hex(16));
 
@@ -195,6 +190,18 @@ fn server(args: &[String]) -> Result {
     drained
 }
 
+/// A throwaway PostgreSQL cluster on a free loopback port when `postgres` (saying `what` it
+/// is for), else none: the bench then runs on SQLite.
+fn temp_postgres(postgres: bool, what: &str) -> Result<Option<crate::pg::PgCluster>> {
+    if !postgres {
+        return Ok(None);
+    }
+    step(TAG, what);
+    crate::pg::PgCluster::start_temp()
+        .map(Some)
+        .map_err(|e| Failure(format!("could not start PostgreSQL: {e}")))
+}
+
 /// The outbox's drain rate: a fresh server (data folder, and database on PostgreSQL) whose
 /// webhook URL is the loopback receiver of `linkhub-bench --drain n`.
 fn outbox_drain(
@@ -204,15 +211,7 @@ fn outbox_drain(
     n: usize,
     forwarded: &[String],
 ) -> Result {
-    let pg = if postgres {
-        step(TAG, "outbox drain: a fresh PostgreSQL cluster");
-        Some(
-            crate::pg::PgCluster::start_temp()
-                .map_err(|e| Failure(format!("could not start PostgreSQL: {e}")))?,
-        )
-    } else {
-        None
-    };
+    let pg = temp_postgres(postgres, "outbox drain: a fresh PostgreSQL cluster")?;
     let data_dir = TempDir::new("linkhub-bench-drain")?;
     let api_key = format!("lh_bench_{}", random_hex(16));
     let port = crate::pg::free_port()

@@ -630,11 +630,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         r.file.port.unwrap_or(8080)
                     )
                 });
-            let catalog_dir = g
-                .catalog
-                .clone()
-                .or_else(|| r.file.catalog.clone())
-                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog_dir = catalog_dir(g, &r);
             let catalog = if args.steps.is_empty() {
                 Catalog::default()
             } else {
@@ -680,11 +676,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             json,
         }) => {
             let (_, db, project) = open(g, &r).await?;
-            let catalog_dir = g
-                .catalog
-                .clone()
-                .or_else(|| r.file.catalog.clone())
-                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog_dir = catalog_dir(g, &r);
             let catalog = Catalog::load(&catalog_dir).unwrap_or_default();
             let rows = accounts::store::list(
                 &db,
@@ -728,11 +720,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }) => {
             let (key, db, project) = open(g, &r).await?;
             let f = &r.file;
-            let catalog_dir = g
-                .catalog
-                .clone()
-                .or_else(|| f.catalog.clone())
-                .unwrap_or_else(|| PathBuf::from("catalog"));
+            let catalog_dir = catalog_dir(g, &r);
             let catalog = Catalog::load(&catalog_dir)
                 .map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?;
             let args = crate::verify::VerifyArgs {
@@ -838,13 +826,17 @@ fn guide_import(file: &Path, check: bool) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The catalog folder: `--catalog`, else `catalog` in `linkhub.toml`, else `./catalog`.
+fn catalog_dir(g: &Global, r: &Resolved) -> PathBuf {
+    g.catalog
+        .clone()
+        .or_else(|| r.file.catalog.clone())
+        .unwrap_or_else(|| PathBuf::from("catalog"))
+}
+
 async fn serve(g: &Global, r: &Resolved, args: &ServeArgs) -> Result<ExitCode, Failure> {
     let f = &r.file;
-    let catalog_dir = g
-        .catalog
-        .clone()
-        .or_else(|| f.catalog.clone())
-        .unwrap_or_else(|| PathBuf::from("catalog"));
+    let catalog_dir = catalog_dir(g, r);
     // Check the catalog before touching anything else: a broken one must not half-start.
     let catalog =
         Catalog::load(&catalog_dir).map_err(|e| fail(2, format!("invalid catalog:\n{e}")))?;
